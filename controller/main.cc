@@ -1,0 +1,34 @@
+// The `prevu` command: serve, proxy, check and version. Wires every module together.
+#include <cstdio>
+#include <string_view>
+
+#include "controller/version.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+
+int Usage() {
+  std::fputs(
+      "usage: prevu serve [--config FILE] [--log-level LEVEL]\n"
+      "       prevu proxy --listen ADDR [--threads N] --route HOST=ADDR:PORT ...\n"
+      "       prevu check [FILE]\n"
+      "       prevu version\n",
+      stderr);
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    return Usage();
+  }
+  std::string_view command = argv[1];
+  if (command == "version" || command == "--version") {
+    std::printf("%s\n", prevu::controller::VersionText().c_str());
+    return kExitOk;
+  }
+  return Usage();
+}
