@@ -1,0 +1,412 @@
+// The pure diff; see diff.h. One pass indexes the actual objects by their prevu.key label once,
+// then visits each desired preview with a single hash lookup, so the cost is linear.
+#include "reconciler/diff.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace prevu::reconciler {
+namespace {
+
+using controller::Phase;
+
+const PreviewMemory kNoMemory;
+
+// The actual objects that carry one prevu.key label.
+struct KeyObjects {
+  std::vector<const ActualContainer*> containers;
+  std::vector<const ActualNetwork*> networks;
+  std::vector<const ActualImage*> images;
+  bool claimed = false;  // a desired preview, open or closed, has this key
+};
+
+// The containers of one open preview, by whether they run the current spec hash.
+struct Sorted {
+  std::vector<const ActualContainer*> current_running;
+  std::vector<const ActualContainer*> current_dead;
+  std::vector<const ActualContainer*> stale_running;
+  std::vector<const ActualContainer*> stale_dead;
+};
+
+Sorted SortContainers(const std::vector<const ActualContainer*>& containers,
+                      const std::string& hash) {
+  Sorted sorted;
+  for (const ActualContainer* c : containers) {
+    bool current = c->spec_hash == hash;
+    if (c->running) {
+      (current ? sorted.current_running : sorted.stale_running).push_back(c);
+    } else {
+      (current ? sorted.current_dead : sorted.stale_dead).push_back(c);
+    }
+  }
+  return sorted;
+}
+
+bool Contains(const std::vector<const ActualContainer*>& containers, const std::string& id) {
+  return std::any_of(containers.begin(), containers.end(),
+                     [&](const ActualContainer* c) { return c->id == id; });
+}
+
+bool IsExpired(const DesiredPreview& d, absl::Time now) {
+  absl::Time updated = d.preview->spec.updated_at;
+  return updated != absl::InfinitePast() && updated + d.ttl < now;
+}
+
+bool ShowsCrashLoop(const controller::PreviewStatus& status) {
+  const controller::Condition* ready = status.FindCondition("Ready");
+  return ready != nullptr && ready->reason == "CrashLoop";
+}
+
+class Differ {
+ public:
+  Differ(const std::vector<DesiredPreview>& desired, absl::Time now, const DiffOptions& options)
+      : desired_(desired), now_(now), options_(options) {}
+
+  Plan Run(const ActualState* actual);
+
+ private:
+  void Index(const ActualState& actual);
+  void PlanPreview(size_t i);
+  void PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& objects);
+  void RepairNetwork(size_t i, const PreviewMemory& m, const KeyObjects& objects);
+  const ActualContainer* PickServing(size_t i, const PreviewMemory& m, const Sorted& sorted) const;
+  void KeepServing(size_t i, const PreviewMemory& m, const ActualContainer& serving);
+  void StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool died,
+                  int exit_code);
+  void AddStart(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool restart,
+                int exit_code);
+  void AddRoute(size_t i, const ActualContainer* serving, const Sorted& sorted);
+  void RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjects& objects,
+                          const std::vector<const ActualContainer*>& kept);
+  void PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool expired);
+  void PlanUnknownKeys(const ActualState& actual);
+  void RemoveContainers(size_t i, const std::vector<const ActualContainer*>& containers);
+
+  Action& Add(ActionType type, size_t i) {
+    plan_.actions.push_back(Action{type, i});
+    return plan_.actions.back();
+  }
+
+  const std::vector<DesiredPreview>& desired_;
+  absl::Time now_;
+  const DiffOptions& options_;
+  absl::flat_hash_map<absl::string_view, KeyObjects> index_;
+  Plan plan_;
+};
+
+Plan Differ::Run(const ActualState* actual) {
+  if (actual == nullptr) {
+    // Safe deletion: without a complete listing, nothing is created, removed or forgotten.
+    // Cancelling an overtaken job is still right, whatever Docker has.
+    for (size_t i = 0; i < desired_.size(); ++i) {
+      const PreviewMemory& m = desired_[i].memory ? *desired_[i].memory : kNoMemory;
+      bool open = desired_[i].preview->spec.open && !IsExpired(desired_[i], now_);
+      if (!m.job_hash.empty() && (!open || m.job_hash != desired_[i].spec_hash)) {
+        Add(ActionType::kCancel, i).spec_hash = m.job_hash;
+      }
+    }
+    return std::move(plan_);
+  }
+
+  Index(*actual);
+  plan_.routes_valid = true;
+  plan_.routes.reserve(desired_.size());
+  for (size_t i = 0; i < desired_.size(); ++i) {
+    PlanPreview(i);
+  }
+  PlanUnknownKeys(*actual);
+  return std::move(plan_);
+}
+
+void Differ::Index(const ActualState& actual) {
+  index_.reserve(std::max(actual.containers.size(), actual.networks.size()));
+  for (const ActualContainer& c : actual.containers) {
+    index_[c.key].containers.push_back(&c);
+  }
+  for (const ActualNetwork& n : actual.networks) {
+    index_[n.key].networks.push_back(&n);
+  }
+  for (const ActualImage& image : actual.images) {
+    index_[image.key].images.push_back(&image);
+  }
+}
+
+void Differ::PlanPreview(size_t i) {
+  static const KeyObjects kNothing;
+  const DesiredPreview& d = desired_[i];
+  const PreviewMemory& m = d.memory ? *d.memory : kNoMemory;
+
+  const KeyObjects* objects = &kNothing;
+  auto it = index_.find(d.key);
+  if (it != index_.end()) {
+    it->second.claimed = true;
+    objects = &it->second;
+  }
+
+  bool expired = IsExpired(d, now_);
+  if (!d.preview->spec.open || expired) {
+    PlanGone(i, m, *objects, expired);
+    return;
+  }
+  PlanOpen(i, m, *objects);
+}
+
+void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& objects) {
+  const std::string& hash = desired_[i].spec_hash;
+  bool job = !m.job_hash.empty();
+  bool job_current = job && m.job_hash == hash;
+  if (job && !job_current) {
+    Add(ActionType::kCancel, i).spec_hash = m.job_hash;
+  }
+
+  // A network removed under running containers cuts them off: rebuild the wiring.
+  if (!job && !objects.containers.empty() && objects.networks.empty()) {
+    RepairNetwork(i, m, objects);
+    return;
+  }
+
+  // While a job for the current hash runs, its container is not ours to judge yet.
+  Sorted sorted = SortContainers(objects.containers, hash);
+  const ActualContainer* serving = job_current ? nullptr : PickServing(i, m, sorted);
+  int exit_code = sorted.current_dead.empty() ? -1 : sorted.current_dead.front()->exit_code;
+  bool died = !sorted.current_dead.empty() ||
+              (!m.ready_container.empty() && !Contains(objects.containers, m.ready_container));
+  if (!job_current) {
+    RemoveContainers(i, sorted.current_dead);
+    for (const ActualContainer* c : sorted.current_running) {
+      if (c != serving) {
+        Add(ActionType::kRemoveContainer, i).id = c->id;
+      }
+    }
+  }
+
+  std::vector<const ActualContainer*> kept;
+  if (serving != nullptr) {
+    KeepServing(i, m, *serving);
+    RemoveContainers(i, sorted.stale_running);
+    RemoveContainers(i, sorted.stale_dead);
+    kept.push_back(serving);
+  } else {
+    // The old container keeps serving until its replacement is ready.
+    RemoveContainers(i, sorted.stale_dead);
+    kept = sorted.stale_running;
+    if (job_current) {
+      kept.insert(kept.end(), sorted.current_running.begin(), sorted.current_running.end());
+      kept.insert(kept.end(), sorted.current_dead.begin(), sorted.current_dead.end());
+    } else if (!job) {
+      StartIfDue(i, m, objects, died, exit_code);
+    }
+  }
+
+  AddRoute(i, serving, sorted);
+  RemoveUnusedImages(i, m, objects, kept);
+}
+
+void Differ::RepairNetwork(size_t i, const PreviewMemory& m, const KeyObjects& objects) {
+  Add(ActionType::kEnsureNetwork, i);
+  RemoveContainers(i, objects.containers);
+  if (m.failed_hash != desired_[i].spec_hash) {
+    AddStart(i, m, objects, /*restart=*/false, -1);
+  }
+  AddRoute(i, nullptr, Sorted{});
+  RemoveUnusedImages(i, m, objects, {});
+}
+
+const ActualContainer* Differ::PickServing(size_t i, const PreviewMemory& m,
+                                           const Sorted& sorted) const {
+  for (const ActualContainer* c : sorted.current_running) {
+    if (c->id == m.ready_container) {
+      return c;
+    }
+  }
+
+  // A running container of the current hash that nobody is starting is adopted (after a
+  // restart of Prevu), unless that hash is known to fail its health check.
+  if (sorted.current_running.empty() || m.failed_hash == desired_[i].spec_hash) {
+    return nullptr;
+  }
+  return sorted.current_running.front();
+}
+
+void Differ::KeepServing(size_t i, const PreviewMemory& m, const ActualContainer& serving) {
+  const controller::Preview& preview = *desired_[i].preview;
+  const controller::PreviewStatus& status = preview.status;
+  if (m.ready_container != serving.id || status.phase != Phase::kReady ||
+      status.container_id != serving.id || status.observed_generation != preview.spec.generation) {
+    Add(ActionType::kAdopt, i).id = serving.id;
+  }
+
+  if (m.restarts > 0 && m.restarts_hash == desired_[i].spec_hash &&
+      serving.started_at + options_.backoff_reset <= now_) {
+    Add(ActionType::kResetBackoff, i);
+  }
+}
+
+void Differ::StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool died,
+                        int exit_code) {
+  const DesiredPreview& d = desired_[i];
+  if (m.failed_hash == d.spec_hash) {
+    return;
+  }
+
+  if (m.restarts_hash == d.spec_hash && m.retry_at > now_) {
+    plan_.next_wake = std::min(plan_.next_wake, m.retry_at);
+    if (!ShowsCrashLoop(d.preview->status)) {
+      Action& a = Add(ActionType::kCrashLoop, i);
+      a.exit_code = exit_code;
+      a.retry_at = m.retry_at;
+    }
+    return;
+  }
+  AddStart(i, m, objects, died, exit_code);
+}
+
+void Differ::AddStart(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool restart,
+                      int exit_code) {
+  const std::string& hash = desired_[i].spec_hash;
+  bool have_image = m.image_hash == hash &&
+                    std::any_of(objects.images.begin(), objects.images.end(),
+                                [&](const ActualImage* image) { return image->id == m.image_id; });
+  Action& a = Add(have_image ? ActionType::kStart : ActionType::kDeploy, i);
+  a.spec_hash = hash;
+  a.restart = restart;
+  a.exit_code = exit_code;
+  if (have_image) {
+    a.image_id = m.image_id;
+  }
+}
+
+void Differ::AddRoute(size_t i, const ActualContainer* serving, const Sorted& sorted) {
+  // Until the current hash serves, the newest old container that still runs does.
+  const ActualContainer* target = serving;
+  for (const ActualContainer* c : sorted.stale_running) {
+    if (target == nullptr || (target != serving && c->started_at > target->started_at)) {
+      target = c;
+    }
+  }
+
+  RouteTarget& route = plan_.routes.emplace_back();
+  route.preview = i;
+  if (target != nullptr && target->upstream_port != 0) {
+    route.ready = true;
+    route.container_id = target->id;
+    route.upstream_host = target->upstream_host;
+    route.upstream_port = target->upstream_port;
+  }
+}
+
+void Differ::RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjects& objects,
+                                const std::vector<const ActualContainer*>& kept) {
+  const std::string& hash = desired_[i].spec_hash;
+  for (const ActualImage* image : objects.images) {
+    bool wanted =
+        image->spec_hash == hash || (!m.job_hash.empty() && image->spec_hash == m.job_hash);
+    bool used = std::any_of(kept.begin(), kept.end(),
+                            [&](const ActualContainer* c) { return c->image_id == image->id; });
+    if (!wanted && !used) {
+      Add(ActionType::kRemoveImage, i).id = image->id;
+    }
+  }
+}
+
+void Differ::PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool expired) {
+  bool job = !m.job_hash.empty();
+  if (job) {
+    Add(ActionType::kCancel, i).spec_hash = m.job_hash;
+  }
+
+  bool anything =
+      !objects.containers.empty() || !objects.networks.empty() || !objects.images.empty();
+  if ((anything || job) && desired_[i].preview->status.phase != Phase::kDeleting) {
+    Add(ActionType::kMarkDeleting, i).expired = expired;
+  }
+  RemoveContainers(i, objects.containers);
+  for (const ActualNetwork* n : objects.networks) {
+    Add(ActionType::kRemoveNetwork, i).id = n->id;
+  }
+  for (const ActualImage* image : objects.images) {
+    Add(ActionType::kRemoveImage, i).id = image->id;
+  }
+
+  // A cancelled job may still create something; forget only once it has reported back.
+  if (!job) {
+    Add(ActionType::kForget, i).expired = expired;
+  }
+}
+
+void Differ::PlanUnknownKeys(const ActualState& actual) {
+  // Objects of keys that no preview claims, in listing order so plans are deterministic.
+  auto unclaimed = [&](const std::string& key) {
+    auto it = index_.find(key);
+    return it == index_.end() || !it->second.claimed;
+  };
+  for (const ActualContainer& c : actual.containers) {
+    if (unclaimed(c.key)) {
+      Add(ActionType::kRemoveContainer, kNoPreview).id = c.id;
+    }
+  }
+  for (const ActualNetwork& n : actual.networks) {
+    if (unclaimed(n.key)) {
+      Add(ActionType::kRemoveNetwork, kNoPreview).id = n.id;
+    }
+  }
+  for (const ActualImage& image : actual.images) {
+    if (unclaimed(image.key)) {
+      Add(ActionType::kRemoveImage, kNoPreview).id = image.id;
+    }
+  }
+}
+
+void Differ::RemoveContainers(size_t i, const std::vector<const ActualContainer*>& containers) {
+  for (const ActualContainer* c : containers) {
+    Add(ActionType::kRemoveContainer, i).id = c->id;
+  }
+}
+
+}  // namespace
+
+absl::string_view ActionTypeName(ActionType type) {
+  switch (type) {
+    case ActionType::kDeploy:
+      return "deploy";
+    case ActionType::kStart:
+      return "start";
+    case ActionType::kCancel:
+      return "cancel";
+    case ActionType::kEnsureNetwork:
+      return "ensure_network";
+    case ActionType::kRemoveContainer:
+      return "remove_container";
+    case ActionType::kRemoveNetwork:
+      return "remove_network";
+    case ActionType::kRemoveImage:
+      return "remove_image";
+    case ActionType::kAdopt:
+      return "adopt";
+    case ActionType::kResetBackoff:
+      return "reset_backoff";
+    case ActionType::kCrashLoop:
+      return "crashloop";
+    case ActionType::kMarkDeleting:
+      return "mark_deleting";
+    case ActionType::kForget:
+      return "forget";
+  }
+  return "unknown";
+}
+
+absl::Duration BackoffDelay(int restarts, const DiffOptions& options) {
+  absl::Duration delay = options.backoff_base;
+  for (int n = 1; n < restarts && delay < options.backoff_max; ++n) {
+    delay *= 2;
+  }
+  return std::min(delay, options.backoff_max);
+}
+
+Plan Diff(const std::vector<DesiredPreview>& desired, const ActualState* actual, absl::Time now,
+          const DiffOptions& options) {
+  return Differ(desired, now, options).Run(actual);
+}
+
+}  // namespace prevu::reconciler
