@@ -1,0 +1,72 @@
+// The proxy's settings: where it listens, how many threads it runs, and every limit and timeout
+// on the request path. Parsed and validated once, then read-only.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace prevu::proxy {
+
+// A network, such as 10.0.0.0/8 or fd00::/8, whose peers may extend the X-Forwarded-* chain.
+struct TrustedNetwork {
+  std::array<uint8_t, 16> address{};  // IPv4 networks are stored as IPv4-mapped IPv6
+  int prefix_bits = 0;                // counted on the 128-bit form
+};
+
+// Defaults and the reasons for them (the README copies this table):
+//
+// | setting                   | default  | reason |
+// |---------------------------|----------|---------------------------------------------------------|
+// | max_header_bytes          | 16 KiB   | twice nginx's 8 KiB line buffer: large cookies pass, |
+// |                           |          | a client cannot make the proxy hold megabytes per conn.
+// | | max_header_fields         | 100      | browsers send about 20; more is abuse. | |
+// max_body_bytes            | 100 MiB  | uploads to previews pass; a runaway client is stopped. |
+// |                           |          | A route may raise or lower it (Route.max_body_bytes).  |
+// | header_timeout            | 10 s     | the whole head must arrive in this time from its first |
+// |                           |          | byte, so byte-at-a-time clients cannot hold a slot. | |
+// idle_timeout              | 60 s     | keep-alive between requests; browsers keep about 60 s. |
+// | body_timeout              | 60 s     | the longest wait for the next body byte either way. | |
+// upstream_connect_timeout  | 5 s      | a container that does not accept in 5 s is not up.      |
+// | upstream_response_timeout | 60 s     | the longest wait for a response head; dev servers that |
+// |                           |          | compile on first request need tens of seconds. | |
+// tunnel_idle_timeout       | 600 s    | WebSocket hot-reload channels idle for minutes.         |
+// | max_connections           | 10000    | per process; beyond it new connections wait in the     |
+// |                           |          | kernel's accept queue while old ones keep working. | |
+// upstream_idle_per_host    | 64       | per thread and upstream; enough for bursts, and bounded.|
+// | upstream_idle_timeout     | 30 s     | below the 60 s keep-alive of most app servers, so the |
+// |                           |          | proxy drops a pooled connection before the app does. |
+// | drain_timeout             | 10 s     | in-flight requests get this long after SIGTERM. | |
+// retry_after_seconds       | 5        | how soon the "being built" page asks to be reloaded.    |
+struct ProxyConfig {
+  std::string listen_host = "0.0.0.0";
+  uint16_t listen_port = 8080;  // 0 = any free port (tests)
+  int threads = 0;              // 0 = one per core
+
+  size_t max_header_bytes = 16 * 1024;
+  int max_header_fields = 100;
+  int64_t max_body_bytes = 100ll * 1024 * 1024;
+
+  absl::Duration header_timeout = absl::Seconds(10);
+  absl::Duration idle_timeout = absl::Seconds(60);
+  absl::Duration body_timeout = absl::Seconds(60);
+  absl::Duration upstream_connect_timeout = absl::Seconds(5);
+  absl::Duration upstream_response_timeout = absl::Seconds(60);
+  absl::Duration tunnel_idle_timeout = absl::Seconds(600);
+  absl::Duration drain_timeout = absl::Seconds(10);
+
+  int max_connections = 10000;
+  int upstream_idle_per_host = 64;
+  absl::Duration upstream_idle_timeout = absl::Seconds(30);
+  int retry_after_seconds = 5;
+
+  // "http" or "https": what X-Forwarded-Proto and Forwarded say about the client's connection.
+  std::string scheme = "http";
+  std::vector<TrustedNetwork> trusted_peers;
+};
+
+}  // namespace prevu::proxy
