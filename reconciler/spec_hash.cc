@@ -3,11 +3,20 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace prevu::reconciler {
+
+std::string ShortDigest(absl::string_view text, size_t bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest),
+                                                  std::min<size_t>(bytes, sizeof(digest))));
+}
 
 std::string SpecHash(const controller::PreviewKey& key, const controller::PreviewSpec& spec,
                      const controller::ResourceLimits& limits) {
@@ -19,9 +28,7 @@ std::string SpecHash(const controller::PreviewKey& key, const controller::Previe
       absl::StrFormat("%a", limits.default_cpus), "\x1f", absl::StrFormat("%a", limits.max_cpus),
       "\x1f", limits.default_pids, "\x1f", limits.max_pids);
 
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 8));
+  return ShortDigest(text, 8);
 }
 
 }  // namespace prevu::reconciler

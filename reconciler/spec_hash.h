@@ -13,6 +13,9 @@ namespace prevu::reconciler {
 // Returns 16 lower-case hex digits (the first 64 bits of a SHA-256) over the preview key, the
 // clone URL, the head SHA, the generation (which a redeploy bumps) and the host's resource
 // limits. Stable across processes and builds. Thread-safe.
+// The first `bytes` bytes of the SHA-256 of `text`, in lower-case hex. Thread-safe.
+std::string ShortDigest(absl::string_view text, size_t bytes);
+
 std::string SpecHash(const controller::PreviewKey& key, const controller::PreviewSpec& spec,
                      const controller::ResourceLimits& limits);
 

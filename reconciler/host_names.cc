@@ -1,0 +1,109 @@
+// Host names of previews; see host_names.h.
+#include "reconciler/host_names.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "reconciler/spec_hash.h"
+
+namespace prevu::reconciler {
+namespace {
+
+constexpr size_t kMaxLabel = 63;  // RFC 1035 section 2.3.4
+constexpr size_t kSuffixBytes = 3;
+
+// Lower case, [a-z0-9-] only, runs of '-' folded into one, none at either end, at most `limit`.
+std::string Sanitise(absl::string_view text, size_t limit) {
+  std::string label;
+  for (char ch : text) {
+    char c = absl::ascii_tolower(static_cast<unsigned char>(ch));
+    bool keep = absl::ascii_isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'z');
+    if (keep) {
+      label.push_back(c);
+    } else if (!label.empty() && label.back() != '-') {
+      label.push_back('-');
+    }
+  }
+
+  if (label.size() > limit) {
+    label.resize(limit);
+  }
+  while (!label.empty() && label.back() == '-') {
+    label.pop_back();
+  }
+  return label;
+}
+
+std::string Port(absl::string_view listen) {
+  size_t colon = listen.rfind(':');
+  absl::string_view port = colon == absl::string_view::npos ? "80" : listen.substr(colon + 1);
+  return port == "80" ? "" : absl::StrCat(":", port);
+}
+
+}  // namespace
+
+HostNames::HostNames(const controller::ProxyConfig& proxy)
+    : template_(proxy.host_template),
+      domain_(absl::AsciiStrToLower(proxy.domain)),
+      port_suffix_(Port(proxy.listen)) {}
+
+std::string HostNames::Label(const controller::PreviewKey& key) const {
+  absl::string_view repo = key.repo;
+  size_t slash = repo.rfind('/');
+  absl::string_view name = slash == absl::string_view::npos ? repo : repo.substr(slash + 1);
+  absl::string_view owner = slash == absl::string_view::npos ? "" : repo.substr(0, slash);
+
+  std::string expanded =
+      absl::StrReplaceAll(template_, {{"{number}", absl::StrCat(key.number)},
+                                      {"{repo}", name},
+                                      {"{owner}", owner},
+                                      {"{provider}", ProviderName(key.provider)}});
+  std::string label = Sanitise(expanded, kMaxLabel);
+  return label.empty() ? absl::StrCat("preview-", key.number) : label;
+}
+
+std::vector<std::string> HostNames::Assign(
+    const std::vector<const controller::PreviewKey*>& keys) const {
+  std::vector<std::string> labels;
+  labels.reserve(keys.size());
+  absl::flat_hash_map<absl::string_view, size_t> first;  // label -> index of its smallest key
+  first.reserve(keys.size());
+  for (const controller::PreviewKey* key : keys) {
+    labels.push_back(Label(*key));
+  }
+
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto [it, inserted] = first.try_emplace(labels[i], i);
+    if (!inserted && *keys[i] < *keys[it->second]) {
+      it->second = i;
+    }
+  }
+
+  std::vector<std::string> hosts(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (first.at(labels[i]) == i) {
+      hosts[i] = Host(labels[i]);
+      continue;
+    }
+    std::string suffix = ShortDigest(keys[i]->ToString(), kSuffixBytes);
+    std::string base = Sanitise(labels[i], kMaxLabel - suffix.size() - 1);
+    hosts[i] = Host(absl::StrCat(base, "-", suffix));
+  }
+  return hosts;
+}
+
+std::string HostNames::Url(const std::string& host) const {
+  return absl::StrCat("http://", host, port_suffix_);
+}
+
+std::string HostNames::Host(std::string label) const {
+  if (domain_.empty()) {
+    return label;
+  }
+  return absl::StrCat(label, ".", domain_);
+}
+
+}  // namespace prevu::reconciler

@@ -1,0 +1,40 @@
+// Host names of previews: `[proxy] host_template` expanded for a preview key, made a valid DNS
+// label, unique among all open previews, under `[proxy] domain`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "controller/config/host_config.h"
+#include "controller/preview.h"
+
+namespace prevu::reconciler {
+
+class HostNames {
+ public:
+  // Placeholders in the template: {number}, {repo} (the last path segment), {owner} (the path
+  // before it), {provider}. Anything else is kept as text and sanitised.
+  explicit HostNames(const controller::ProxyConfig& proxy);
+
+  // The template expanded for `key` and made a DNS label: lower case, only [a-z0-9-], no
+  // leading, trailing or doubled '-', at most 63 characters. Never empty.
+  std::string Label(const controller::PreviewKey& key) const;
+
+  // Full host names for `keys`, in the same order. Where labels collide, the first key in key
+  // order keeps the plain label and the others get "-" and six hex digits of a hash of their
+  // key, so the result depends only on the set of keys, not on their order.
+  std::vector<std::string> Assign(const std::vector<const controller::PreviewKey*>& keys) const;
+
+  // "http://<host>:<proxy port>", without the port when it is 80.
+  std::string Url(const std::string& host) const;
+
+ private:
+  std::string Host(std::string label) const;
+
+  std::string template_;
+  std::string domain_;
+  std::string port_suffix_;  // ":8080", or "" for port 80
+};
+
+}  // namespace prevu::reconciler
