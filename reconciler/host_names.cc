@@ -15,8 +15,15 @@ namespace {
 constexpr size_t kMaxLabel = 63;  // RFC 1035 section 2.3.4
 constexpr size_t kSuffixBytes = 3;
 
-// Lower case, [a-z0-9-] only, runs of '-' folded into one, none at either end, at most `limit`.
-std::string Sanitise(absl::string_view text, size_t limit) {
+std::string Port(absl::string_view listen) {
+  size_t colon = listen.rfind(':');
+  absl::string_view port = colon == absl::string_view::npos ? "80" : listen.substr(colon + 1);
+  return port == "80" ? "" : absl::StrCat(":", port);
+}
+
+}  // namespace
+
+std::string DnsLabel(absl::string_view text, size_t limit) {
   std::string label;
   for (char ch : text) {
     char c = absl::ascii_tolower(static_cast<unsigned char>(ch));
@@ -37,14 +44,6 @@ std::string Sanitise(absl::string_view text, size_t limit) {
   return label;
 }
 
-std::string Port(absl::string_view listen) {
-  size_t colon = listen.rfind(':');
-  absl::string_view port = colon == absl::string_view::npos ? "80" : listen.substr(colon + 1);
-  return port == "80" ? "" : absl::StrCat(":", port);
-}
-
-}  // namespace
-
 HostNames::HostNames(const controller::ProxyConfig& proxy)
     : template_(proxy.host_template),
       domain_(absl::AsciiStrToLower(proxy.domain)),
@@ -61,7 +60,7 @@ std::string HostNames::Label(const controller::PreviewKey& key) const {
                                       {"{repo}", name},
                                       {"{owner}", owner},
                                       {"{provider}", ProviderName(key.provider)}});
-  std::string label = Sanitise(expanded, kMaxLabel);
+  std::string label = DnsLabel(expanded, kMaxLabel);
   return label.empty() ? absl::StrCat("preview-", key.number) : label;
 }
 
@@ -89,7 +88,7 @@ std::vector<std::string> HostNames::Assign(
       continue;
     }
     std::string suffix = ShortDigest(keys[i]->ToString(), kSuffixBytes);
-    std::string base = Sanitise(labels[i], kMaxLabel - suffix.size() - 1);
+    std::string base = DnsLabel(labels[i], kMaxLabel - suffix.size() - 1);
     hosts[i] = Host(absl::StrCat(base, "-", suffix));
   }
   return hosts;

@@ -11,6 +11,10 @@
 
 namespace prevu::reconciler {
 
+// `text` as a DNS label: lower case, [a-z0-9-] only, runs of other characters folded into one
+// '-', none at either end, at most `limit` characters. May be empty.
+std::string DnsLabel(absl::string_view text, size_t limit);
+
 class HostNames {
  public:
   // Placeholders in the template: {number}, {repo} (the last path segment), {owner} (the path
