@@ -1,0 +1,171 @@
+// POSIX file operations for the store; see append_only_file.h.
+#include "controller/store/append_only_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
+namespace prevu::controller::store {
+namespace {
+
+absl::Status FileError(absl::string_view what, const std::string& path) {
+  int error = errno;
+  return absl::ErrnoToStatus(error, absl::StrCat(what, " `", path, "`"));
+}
+
+absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return FileError("cannot write", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+std::string ParentDirectory(const std::string& path) {
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+// Closes `fd` on every path out of a function.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() { ::close(fd_); }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AppendOnlyFile>> AppendOnlyFile::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) {
+    return FileError("cannot open", path);
+  }
+
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    absl::Status status = FileError("cannot stat", path);
+    ::close(fd);
+    return status;
+  }
+  return std::unique_ptr<AppendOnlyFile>(new AppendOnlyFile(fd, path, st.st_size));
+}
+
+AppendOnlyFile::~AppendOnlyFile() { ::close(fd_); }
+
+absl::Status AppendOnlyFile::Append(absl::string_view data) {
+  absl::Status status = WriteAll(fd_, data, path_);
+  if (status.ok()) {
+    size_ += static_cast<int64_t>(data.size());
+  }
+  return status;
+}
+
+absl::Status AppendOnlyFile::Sync() {
+  if (::fdatasync(fd_) != 0) {
+    return FileError("cannot sync", path_);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    return std::optional<std::string>();
+  }
+  if (fd < 0) {
+    return FileError("cannot open", path);
+  }
+  FdCloser closer(fd);
+
+  std::string contents;
+  char buffer[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return FileError("cannot read", path);
+    }
+    if (n == 0) {
+      return std::optional<std::string>(std::move(contents));
+    }
+    contents.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+absl::Status ReplaceFileDurably(const std::string& path, absl::string_view contents) {
+  std::string tmp = absl::StrCat(path, ".tmp");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return FileError("cannot create", tmp);
+  }
+  {
+    FdCloser closer(fd);
+    absl::Status written = WriteAll(fd, contents, tmp);
+    if (!written.ok()) {
+      return written;
+    }
+    if (::fsync(fd) != 0) {
+      return FileError("cannot sync", tmp);
+    }
+  }
+
+  // The rename is atomic, but only the directory's fsync makes it survive a power cut.
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return FileError("cannot rename to", path);
+  }
+  return SyncDirectory(ParentDirectory(path));
+}
+
+absl::Status TruncateFile(const std::string& path, int64_t size) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return FileError("cannot open", path);
+  }
+  FdCloser closer(fd);
+  if (::ftruncate(fd, size) != 0) {
+    return FileError("cannot truncate", path);
+  }
+  if (::fsync(fd) != 0) {
+    return FileError("cannot sync", path);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return FileError("cannot open directory", dir);
+  }
+  FdCloser closer(fd);
+  if (::fsync(fd) != 0) {
+    return FileError("cannot sync directory", dir);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveIfExists(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return FileError("cannot remove", path);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace prevu::controller::store

@@ -1,0 +1,59 @@
+// The POSIX file operations the store's durability rests on: an append-only file with
+// fdatasync, and whole-file replacement by write, fsync, rename and directory fsync.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace prevu::controller::store {
+
+// A file opened for appending. Not thread-safe: the store lets one thread at a time write.
+class AppendOnlyFile {
+ public:
+  // Opens an existing file; its current size is where appends continue.
+  static absl::StatusOr<std::unique_ptr<AppendOnlyFile>> Open(const std::string& path);
+  ~AppendOnlyFile();
+  AppendOnlyFile(const AppendOnlyFile&) = delete;
+  AppendOnlyFile& operator=(const AppendOnlyFile&) = delete;
+
+  // Writes all of `data` at the end. Not durable until Sync() returns OK.
+  absl::Status Append(absl::string_view data);
+  // fdatasync(2): everything appended so far is on disk when this returns OK.
+  absl::Status Sync();
+
+  int64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  AppendOnlyFile(int fd, std::string path, int64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+
+  int fd_;
+  std::string path_;
+  int64_t size_;
+};
+
+// The whole content of `path`, or nullopt when it does not exist.
+absl::StatusOr<std::optional<std::string>> ReadFileIfExists(const std::string& path);
+
+// Makes `path` hold `contents` atomically and durably: writes `path`.tmp, syncs it, renames it
+// over `path` and syncs the directory. A crash leaves either the old file or the new one (and
+// perhaps the .tmp, which callers delete on start).
+absl::Status ReplaceFileDurably(const std::string& path, absl::string_view contents);
+
+// Cuts `path` to `size` bytes and syncs it.
+absl::Status TruncateFile(const std::string& path, int64_t size);
+
+// fsync(2) on a directory, so that entries created, renamed or removed in it are durable.
+absl::Status SyncDirectory(const std::string& dir);
+
+// Removes `path` if it exists.
+absl::Status RemoveIfExists(const std::string& path);
+
+}  // namespace prevu::controller::store

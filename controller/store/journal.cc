@@ -1,0 +1,144 @@
+// The journal: recovery on open, appends, and replacement after a compaction; see journal.h.
+#include "controller/store/journal.h"
+
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "controller/base/log.h"
+#include "controller/store/file_header.h"
+#include "controller/store/frame_reader.h"
+#include "controller/store/log_text.h"
+
+namespace prevu::controller::store {
+namespace {
+
+std::string HeaderFrame(int64_t seq) {
+  std::string frame;
+  AppendFrame(EncodeFileHeader(FileHeader{"journal", seq, 0}), &frame);
+  return frame;
+}
+
+std::optional<int64_t> ParseHeader(absl::string_view payload) {
+  std::optional<FileHeader> header = DecodeFileHeader(payload, "journal");
+  if (!header) {
+    return std::nullopt;
+  }
+  return header->seq;
+}
+
+absl::StatusOr<std::unique_ptr<AppendOnlyFile>> CreateEmpty(const std::string& path, int64_t seq) {
+  absl::Status created = ReplaceFileDurably(path, HeaderFrame(seq));
+  if (!created.ok()) {
+    return created;
+  }
+  return AppendOnlyFile::Open(path);
+}
+
+// Applies the records after the header until the first damaged one; returns where the intact
+// part ends, and in `damage` what was wrong after it.
+size_t ReplayRecords(FrameReader& reader, const std::function<void(SpecRecord)>& apply,
+                     int64_t* records, std::string* damage) {
+  size_t valid_end = reader.valid_end();
+  while (std::optional<absl::string_view> payload = reader.Next()) {
+    absl::StatusOr<SpecRecord> record = DecodeSpecRecord(*payload);
+    if (!record.ok()) {
+      *damage = absl::StrCat("unparsable record: ", record.status().message());
+      return valid_end;
+    }
+    apply(*std::move(record));
+    ++*records;
+    valid_end = reader.valid_end();
+  }
+  *damage = std::string(reader.damage());
+  return valid_end;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
+    const std::string& dir, int64_t journal_seq, const std::function<void(SpecRecord)>& apply) {
+  std::string path = absl::StrCat(dir, "/journal");
+  absl::StatusOr<std::optional<std::string>> contents = ReadFileIfExists(path);
+  if (!contents.ok()) {
+    return contents.status();
+  }
+
+  // Decide whether the file on disk continues the snapshot at all.
+  std::optional<int64_t> seq;
+  std::optional<FrameReader> reader;
+  if (*contents) {
+    reader.emplace(**contents);
+    std::optional<absl::string_view> header = reader->Next();
+    seq = header ? ParseHeader(*header) : std::nullopt;
+    if (!seq) {
+      log::Warn("journal header is damaged; starting an empty journal")
+          .With("path", LogText(path))
+          .With("bytes_dropped", (*contents)->size());
+    } else if (*seq < journal_seq) {
+      log::Info("journal was already folded into the snapshot; starting an empty journal")
+          .With("path", LogText(path))
+          .With("journal_seq", *seq)
+          .With("snapshot_journal_seq", journal_seq);
+      seq.reset();
+    } else if (*seq > journal_seq) {
+      log::Warn("journal is newer than the snapshot; replaying it anyway")
+          .With("path", LogText(path))
+          .With("journal_seq", *seq)
+          .With("snapshot_journal_seq", journal_seq);
+    }
+  }
+  if (!seq) {
+    absl::StatusOr<std::unique_ptr<AppendOnlyFile>> file = CreateEmpty(path, journal_seq);
+    if (!file.ok()) {
+      return file.status();
+    }
+    return std::unique_ptr<Journal>(new Journal(path, journal_seq, *std::move(file), 0));
+  }
+
+  // Replay, then cut away whatever follows the last intact record.
+  int64_t records = 0;
+  std::string damage;
+  size_t valid_end = ReplayRecords(*reader, apply, &records, &damage);
+  size_t size = (*contents)->size();
+  if (valid_end < size) {
+    log::Warn("journal has a damaged tail; dropping it")
+        .With("path", LogText(path))
+        .With("offset", valid_end)
+        .With("bytes_dropped", size - valid_end)
+        .With("reason", LogText(damage))
+        .With("records_kept", records);
+    absl::Status cut = TruncateFile(path, static_cast<int64_t>(valid_end));
+    if (!cut.ok()) {
+      return cut;
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<AppendOnlyFile>> file = AppendOnlyFile::Open(path);
+  if (!file.ok()) {
+    return file.status();
+  }
+  return std::unique_ptr<Journal>(new Journal(path, *seq, *std::move(file), records));
+}
+
+absl::Status Journal::Append(absl::string_view frames, int64_t records) {
+  absl::Status status = file_->Append(frames);
+  if (status.ok()) {
+    records_ += records;
+  }
+  return status;
+}
+
+absl::Status Journal::Sync() { return file_->Sync(); }
+
+absl::Status Journal::Restart(int64_t seq) {
+  absl::StatusOr<std::unique_ptr<AppendOnlyFile>> file = CreateEmpty(path_, seq);
+  if (!file.ok()) {
+    return file.status();
+  }
+  file_ = *std::move(file);
+  seq_ = seq;
+  records_ = 0;
+  return absl::OkStatus();
+}
+
+}  // namespace prevu::controller::store
