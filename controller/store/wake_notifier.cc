@@ -35,7 +35,10 @@ void WakeNotifier::Unsubscribe(uint64_t id) {
 
 void WakeNotifier::Notify() {
   absl::MutexLock lock(&mu_);
-  pending_ = true;
+  // With nobody to call, waking the thread would only cost the writer a context switch.
+  if (!subscribers_.empty()) {
+    pending_ = true;
+  }
 }
 
 void WakeNotifier::Run() {
