@@ -1,0 +1,639 @@
+// One client connection; see client_connection.h.
+#include "proxy/client_connection.h"
+
+#include <algorithm>
+#include <array>
+
+#include "absl/time/time.h"
+#include "controller/base/log.h"
+#include "proxy/route_table.h"
+#include "proxy/worker.h"
+
+namespace prevu::proxy {
+namespace {
+
+using tcp = asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
+
+// ReadResponseHead's answer when a pooled connection was closed by the upstream before it
+// answered: the request is sent again on a new connection.
+constexpr int kRetry = -2;
+// The connection cannot carry a response any more: close it without one.
+constexpr int kBroken = -1;
+
+// After the proxy answers and closes, it reads (and drops) what the client still sends for this
+// long or this much, so that the client sees the answer instead of a reset (RFC 9112 §9.6).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerBytes = 1 << 20;
+
+constexpr absl::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+auto Redirect(ErrorCode& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+asio::mutable_buffer Space(IoBuffer& buffer) {
+  char* space = buffer.space();
+  return asio::buffer(space, buffer.space_size());
+}
+
+asio::const_buffer View(absl::string_view s) { return asio::buffer(s.data(), s.size()); }
+
+// A view of a run of buffers that async_write can copy without allocating (a std::vector
+// would be copied into the operation, a heap allocation per write).
+class BufferRun {
+ public:
+  explicit BufferRun(const std::vector<asio::const_buffer>& pieces)
+      : begin_(pieces.data()), end_(pieces.data() + pieces.size()) {}
+  const asio::const_buffer* begin() const { return begin_; }
+  const asio::const_buffer* end() const { return end_; }
+
+ private:
+  const asio::const_buffer* begin_;
+  const asio::const_buffer* end_;
+};
+
+std::chrono::nanoseconds Chrono(absl::Duration d) { return absl::ToChronoNanoseconds(d); }
+
+tcp::endpoint ToAsio(const Endpoint& endpoint) {
+  if (endpoint.is_v4()) {
+    asio::ip::address_v4::bytes_type bytes;
+    std::copy(endpoint.address.begin() + 12, endpoint.address.end(), bytes.begin());
+    return tcp::endpoint(asio::ip::address_v4(bytes), endpoint.port);
+  }
+  asio::ip::address_v6::bytes_type bytes;
+  std::copy(endpoint.address.begin(), endpoint.address.end(), bytes.begin());
+  return tcp::endpoint(asio::ip::address_v6(bytes), endpoint.port);
+}
+
+Endpoint FromAsio(const tcp::endpoint& endpoint) {
+  Endpoint result;
+  result.port = endpoint.port();
+  asio::ip::address_v6 v6 =
+      endpoint.address().is_v4()
+          ? asio::ip::make_address_v6(asio::ip::v4_mapped, endpoint.address().to_v4())
+          : endpoint.address().to_v6();
+  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::copy(bytes.begin(), bytes.end(), result.address.begin());
+  return result;
+}
+
+size_t BufferSize(const ProxyConfig& config) {
+  return std::max<size_t>(config.max_header_bytes, 16 * 1024);
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(Worker* worker, tcp::socket socket)
+    : worker_(worker),
+      id_(worker->NextConnectionId()),
+      client_(std::move(socket)),
+      upstream_(worker->io()),
+      timer_(worker->io()),
+      in_(BufferSize(worker->config())),
+      out_(BufferSize(worker->config())),
+      request_(worker->config().max_header_fields),
+      response_(worker->config().max_header_fields) {
+  ErrorCode ec;
+  client_.set_option(tcp::no_delay(true), ec);
+  Endpoint peer = FromAsio(client_.remote_endpoint(ec));
+  peer_address_ = peer.AddressString();
+  peer_.address = peer_address_;
+  peer_.v6 = !peer.is_v4();
+  peer_.trusted = IsTrusted(peer.address, worker->config().trusted_peers);
+  pieces_.reserve(64);
+}
+
+void ClientConnection::Start() {
+  asio::co_spawn(worker_->io(), Run(shared_from_this()), asio::detached);
+  asio::co_spawn(worker_->io(), Watch(shared_from_this()), asio::detached);
+}
+
+void ClientConnection::Drain() {
+  draining_ = true;
+  if (idle_) {
+    ErrorCode ec;
+    client_.cancel(ec);
+  }
+}
+
+void ClientConnection::Abort() { Close(); }
+
+void ClientConnection::Close() {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  ErrorCode ec;
+  client_.close(ec);
+  upstream_.close(ec);
+  timer_.cancel();
+  worker_->OnConnectionClosed(this);
+}
+
+// Moving a deadline later costs nothing; the watchdog finds out when its timer fires. Only an
+// earlier deadline re-arms the timer.
+void ClientConnection::SetDeadline(std::chrono::nanoseconds timeout) {
+  deadline_ = Clock::now() + timeout;
+  if (deadline_ < armed_) {
+    timer_.cancel();
+  }
+}
+
+asio::awaitable<void> ClientConnection::Watch(Self /*alive*/) {
+  ErrorCode ec;
+  while (!closed_) {
+    armed_ = std::min(deadline_, Clock::now() + std::chrono::hours(1));
+    timer_.expires_at(armed_);
+    co_await timer_.async_wait(Redirect(ec));
+    if (closed_) {
+      break;
+    }
+    if (Clock::now() >= deadline_) {
+      timed_out_ = true;
+      deadline_ = Clock::time_point::max();
+      client_.cancel(ec);
+      upstream_.cancel(ec);
+    }
+  }
+}
+
+asio::awaitable<void> ClientConnection::Run(Self /*alive*/) {
+  while (!closed_) {
+    size_t head_size = 0;
+    if (co_await ReadHead(&head_size) == HeadRead::kClosed) {
+      break;
+    }
+    if (!co_await Serve(head_size) || draining_) {
+      break;
+    }
+  }
+
+  // A tunnel's two directions close the connection themselves when both are done.
+  if (exchange_.tunnel_open > 0) {
+    co_return;
+  }
+  if (linger_ && !closed_) {
+    co_await Linger();
+  }
+  Close();
+}
+
+asio::awaitable<void> ClientConnection::Linger() {
+  ErrorCode ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+  SetDeadline(kLingerTime);
+  size_t total = 0;
+  while (!ec && total < kLingerBytes) {
+    in_.Consume(in_.size());
+    size_t n = co_await client_.async_read_some(Space(in_), Redirect(ec));
+    total += n;
+  }
+}
+
+// Reads until in_ holds a complete head. Between requests the idle timeout applies; once the
+// first byte of a head has arrived, the whole head must arrive within header_timeout.
+asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* head_size) {
+  const ProxyConfig& config = worker_->config();
+  size_t scanned = 0;
+  bool started = false;
+  ErrorCode ec;
+  while (true) {
+    // Empty lines before a request line are ignored (RFC 9112 §2.2).
+    while (scanned == 0 && in_.size() >= 2 && in_.readable().substr(0, 2) == "\r\n") {
+      in_.Consume(2);
+    }
+    if (!in_.empty()) {
+      HttpHead::Scan scan = HttpHead::FindEnd(in_.readable(), &scanned, head_size);
+      if (scan == HttpHead::Scan::kComplete) {
+        co_return HeadRead::kReady;
+      }
+      if (scan == HttpHead::Scan::kInvalid) {
+        exchange_.start = Clock::now();
+        co_await Reply(400, true);
+        co_return HeadRead::kClosed;
+      }
+      if (in_.size() >= config.max_header_bytes) {
+        bool no_line = in_.readable().find('\n') == absl::string_view::npos;
+        exchange_.start = Clock::now();
+        co_await Reply(no_line ? 414 : 431, true);
+        co_return HeadRead::kClosed;
+      }
+      if (!started) {
+        started = true;
+        exchange_.start = Clock::now();
+        SetDeadline(Chrono(config.header_timeout));
+      }
+    } else {
+      SetDeadline(Chrono(config.idle_timeout));
+    }
+
+    if (!started && draining_) {
+      co_return HeadRead::kClosed;
+    }
+    idle_ = !started;
+    size_t n = co_await client_.async_read_some(Space(in_), Redirect(ec));
+    idle_ = false;
+    if (ec) {
+      if (started && timed_out_ && !closed_) {
+        log::Debug("request head too slow").With("conn", id_).With("bytes", in_.size());
+        timed_out_ = false;
+        co_await Reply(408, true);
+      }
+      co_return HeadRead::kClosed;
+    }
+    in_.Commit(n);
+  }
+}
+
+asio::awaitable<bool> ClientConnection::Serve(size_t head_size) {
+  exchange_.start = Clock::now();
+  exchange_.keep_alive = true;
+  exchange_.body_done = true;
+  exchange_.reused = false;
+  if (!request_.ParseRequest(in_.readable().substr(0, head_size))) {
+    log::Debug("request rejected")
+        .With("conn", id_)
+        .With("status", request_.error_status())
+        .With<absl::string_view>("reason", request_.error_reason());
+    co_return co_await Reply(request_.error_status(), true);
+  }
+
+  // The facts that outlive the head: in_ is reused for the body and the next request.
+  exchange_.head_method = request_.is_head_method();
+  exchange_.http10 = request_.version_minor() == 0;
+  exchange_.keep_alive = request_.keep_alive();
+  exchange_.expect_continue = request_.expect_continue();
+  exchange_.chunked = request_.chunked();
+  exchange_.length = std::max<int64_t>(request_.content_length(), 0);
+  exchange_.body_done = !exchange_.chunked && exchange_.length == 0;
+  exchange_.request_id = HeaderRewriter::IncomingRequestId(request_);
+  if (exchange_.request_id.empty()) {
+    exchange_.request_id = worker_->ids().Next(request_id_buffer_);
+  }
+  if (log::Enabled(log::Level::kDebug)) {
+    exchange_.log_method.assign(request_.method().data(), request_.method().size());
+    exchange_.log_host.assign(request_.host().data(), request_.host().size());
+    exchange_.log_target.assign(request_.target().data(), request_.target().size());
+    exchange_.log_request_id.assign(exchange_.request_id.data(), exchange_.request_id.size());
+  }
+  in_.Consume(head_size);  // the views stay valid until the next read into in_
+
+  // The entry is copied out before the first suspension: another connection on this thread may
+  // refresh the reader's snapshot while this one waits.
+  const RouteEntry* route = worker_->routes().Get().Lookup(request_.host());
+  bool has_body = !exchange_.body_done;
+  if (route == nullptr) {
+    co_return co_await Reply(404, has_body);
+  }
+  if (!route->route.ready) {
+    co_return co_await Reply(503, has_body);
+  }
+  if (!route->resolved) {
+    co_return co_await Reply(UpstreamFailure(UpstreamError::kUnresolved, 502), has_body);
+  }
+  Endpoint upstream = route->upstream;
+  int64_t max_body = route->route.max_body_bytes > 0 ? route->route.max_body_bytes
+                                                     : worker_->config().max_body_bytes;
+  bool upgrade = request_.connection_upgrade() && !request_.upgrade().empty();
+  co_return co_await Forward(upstream, max_body, upgrade);
+}
+
+asio::awaitable<bool> ClientConnection::Reply(int status, bool close) {
+  close = close || draining_ || !exchange_.keep_alive || !exchange_.body_done;
+  worker_->stats().local_replies[ErrorPages::Index(status)].Add();
+  SetDeadline(Chrono(worker_->config().body_timeout));
+  ErrorCode ec;
+  co_await asio::async_write(client_, View(worker_->pages().Get(status, close)), Redirect(ec));
+  Finish(status);
+  linger_ = linger_ || close;
+  co_return !ec && !close;
+}
+
+asio::awaitable<bool> ClientConnection::Forward(const Endpoint& upstream, int64_t max_body,
+                                                bool upgrade) {
+  if (exchange_.length > max_body) {
+    co_return co_await Reply(413, true);
+  }
+  worker_->rewriter().WriteRequest(request_, peer_, exchange_.request_id, upgrade, &head_);
+
+  // A malformed chunk already received is refused before anything is sent upstream.
+  ResponseBody mode = exchange_.chunked      ? ResponseBody::kChunked
+                      : exchange_.length > 0 ? ResponseBody::kLength
+                                             : ResponseBody::kNone;
+  bool body_buffered = in_.size() >= static_cast<size_t>(exchange_.length);
+  if (exchange_.chunked) {
+    ChunkedDecoder probe;
+    probe.Scan(in_.readable());
+    if (probe.failed()) {
+      co_return co_await Reply(400, true);
+    }
+    body_buffered = probe.done();
+  }
+
+  size_t response_head = 0;
+  for (int attempt = 0;; ++attempt) {
+    int failure = co_await Connect(upstream);
+    if (failure != 0) {
+      co_return co_await Reply(failure, true);
+    }
+    if (attempt == 0 && exchange_.expect_continue && !body_buffered) {
+      ErrorCode ec;
+      co_await asio::async_write(client_, View(kContinue), Redirect(ec));
+    }
+
+    failure = co_await SendRequest(mode, max_body);
+    if (failure == 0) {
+      failure = co_await ReadResponseHead(&response_head);
+    }
+    // A pooled connection the upstream had closed: safe to send again when there is no body.
+    if (failure == kRetry && attempt == 0 && mode == ResponseBody::kNone) {
+      continue;
+    }
+    if (failure == kRetry) {
+      failure = UpstreamFailure(UpstreamError::kReset, 502);
+    }
+    if (failure == kBroken) {
+      co_return false;
+    }
+    if (failure != 0) {
+      co_return co_await Reply(failure, true);
+    }
+    break;
+  }
+
+  if (response_.status() == 101) {
+    if (!upgrade) {
+      co_return co_await Reply(UpstreamFailure(UpstreamError::kBadResponse, 502), true);
+    }
+    co_await Tunnel(shared_from_this(), response_head);
+    co_return false;
+  }
+  co_return co_await RelayResponse(upstream, response_head);
+}
+
+asio::awaitable<int> ClientConnection::Connect(const Endpoint& upstream) {
+  ErrorCode ec;
+  upstream_.close(ec);
+  if (worker_->pool().Take(upstream, Clock::now(), &upstream_)) {
+    exchange_.reused = true;
+    worker_->stats().upstream_reuses.Add();
+    co_return 0;
+  }
+
+  exchange_.reused = false;
+  timed_out_ = false;
+  SetDeadline(Chrono(worker_->config().upstream_connect_timeout));
+  co_await upstream_.async_connect(ToAsio(upstream), Redirect(ec));
+  if (ec) {
+    bool timeout = timed_out_;
+    timed_out_ = false;
+    log::Debug("upstream connect failed")
+        .With("conn", id_)
+        .With<absl::string_view>("upstream", upstream.ToString())
+        .With<absl::string_view>("error", ec.message());
+    co_return timeout ? UpstreamFailure(UpstreamError::kConnectTimeout, 504)
+                      : UpstreamFailure(UpstreamError::kRefused, 502);
+  }
+  upstream_.set_option(tcp::no_delay(true), ec);
+  worker_->stats().upstream_connects.Add();
+  co_return 0;
+}
+
+// Sends the request head and its body. Returns 0, an HTTP status to answer with, kRetry or
+// kBroken.
+asio::awaitable<int> ClientConnection::SendRequest(ResponseBody mode, int64_t max_body) {
+  decoder_.Reset();
+  Relay relay = co_await RelayBody(client_, in_, upstream_, mode, exchange_.length, head_,
+                                   static_cast<uint64_t>(max_body));
+  switch (relay) {
+    case Relay::kDone:
+      exchange_.body_done = true;
+      co_return 0;
+    case Relay::kMalformed:
+      co_return 400;
+    case Relay::kTooLarge:
+      co_return 413;
+    case Relay::kReadFailed:
+      co_return kBroken;
+    case Relay::kWriteFailed:
+      co_return exchange_.reused ? kRetry : UpstreamFailure(UpstreamError::kReset, 502);
+  }
+  co_return kBroken;
+}
+
+asio::awaitable<int> ClientConnection::ReadResponseHead(size_t* head_size) {
+  size_t scanned = 0;
+  bool any = false;
+  ErrorCode ec;
+  out_.Consume(out_.size());
+  while (true) {
+    if (!out_.empty()) {
+      any = true;
+      HttpHead::Scan scan = HttpHead::FindEnd(out_.readable(), &scanned, head_size);
+      if (scan == HttpHead::Scan::kComplete) {
+        if (!response_.ParseResponse(out_.readable().substr(0, *head_size))) {
+          co_return UpstreamFailure(UpstreamError::kBadResponse, 502);
+        }
+        // Interim responses are dropped: the proxy answered any Expect itself (RFC 9110 §15.2).
+        if (response_.status() >= 200 || response_.status() == 101) {
+          co_return 0;
+        }
+        out_.Consume(*head_size);
+        scanned = 0;
+        continue;
+      }
+      if (scan == HttpHead::Scan::kInvalid || out_.full()) {
+        co_return UpstreamFailure(UpstreamError::kBadResponse, 502);
+      }
+    }
+
+    timed_out_ = false;
+    SetDeadline(Chrono(worker_->config().upstream_response_timeout));
+    size_t n = co_await upstream_.async_read_some(Space(out_), Redirect(ec));
+    if (ec) {
+      if (timed_out_) {
+        timed_out_ = false;
+        co_return UpstreamFailure(UpstreamError::kResponseTimeout, 504);
+      }
+      co_return !any && exchange_.reused ? kRetry : UpstreamFailure(UpstreamError::kReset, 502);
+    }
+    out_.Commit(n);
+  }
+}
+
+asio::awaitable<bool> ClientConnection::RelayResponse(const Endpoint& upstream, size_t head_size) {
+  int status = response_.status();
+  ResponseBody mode = ResponseBody::kUntilClose;
+  if (exchange_.head_method || status == 204 || status == 304) {
+    mode = ResponseBody::kNone;
+  } else if (response_.chunked()) {
+    mode = exchange_.http10 ? ResponseBody::kDechunked : ResponseBody::kChunked;
+  } else if (response_.content_length() >= 0) {
+    mode = ResponseBody::kLength;
+  }
+
+  bool close = !exchange_.keep_alive || draining_ || mode == ResponseBody::kDechunked ||
+               mode == ResponseBody::kUntilClose;
+  bool reusable = response_.keep_alive() && mode != ResponseBody::kUntilClose;
+  uint64_t length = std::max<int64_t>(response_.content_length(), 0);
+  worker_->rewriter().WriteResponse(response_, mode, close, exchange_.http10 && !close, &head_);
+  out_.Consume(head_size);
+
+  decoder_.Reset();
+  Relay relay = co_await RelayBody(upstream_, out_, client_, mode, length, head_, ~uint64_t{0});
+  bool done = relay == Relay::kDone;
+  if (relay == Relay::kReadFailed || relay == Relay::kMalformed) {
+    UpstreamFailure(timed_out_ ? UpstreamError::kResponseTimeout : UpstreamError::kReset, 0);
+  }
+  if (done && reusable && out_.empty() && !closed_) {
+    worker_->pool().Put(upstream, Clock::now(), std::move(upstream_));
+  } else {
+    ErrorCode ec;
+    upstream_.close(ec);
+  }
+  Finish(status);
+  co_return done && !close;
+}
+
+// Relays one body from `from` to `to`: first the bytes already in `buffer`, then as they come,
+// through `buffer` only, so memory stays constant whatever the size. `prefix` (a head) goes out
+// in the same write as the first body bytes.
+asio::awaitable<ClientConnection::Relay> ClientConnection::RelayBody(
+    tcp::socket& from, IoBuffer& buffer, tcp::socket& to, ResponseBody mode, uint64_t length,
+    absl::string_view prefix, uint64_t max_bytes) {
+  const auto timeout = Chrono(worker_->config().body_timeout);
+  bool done = mode == ResponseBody::kNone || (mode == ResponseBody::kLength && length == 0);
+  uint64_t total = 0;
+  ErrorCode ec;
+  while (true) {
+    pieces_.clear();
+    if (!prefix.empty()) {
+      pieces_.push_back(View(prefix));
+    }
+    size_t used = 0;
+    if (!done && !buffer.empty()) {
+      absl::string_view data = buffer.readable();
+      switch (mode) {
+        case ResponseBody::kLength:
+          used = static_cast<size_t>(std::min<uint64_t>(length, data.size()));
+          length -= used;
+          done = length == 0;
+          pieces_.push_back(View(data.substr(0, used)));
+          break;
+        case ResponseBody::kChunked:
+          used = decoder_.Scan(data);
+          done = decoder_.done();
+          pieces_.push_back(View(data.substr(0, used)));
+          break;
+        case ResponseBody::kDechunked:
+          used = decoder_.Decode(data, [&](absl::string_view d) { pieces_.push_back(View(d)); });
+          done = decoder_.done();
+          break;
+        default:
+          used = data.size();
+          pieces_.push_back(View(data));
+          break;
+      }
+      total += used;
+    }
+    if (decoder_.failed()) {
+      co_return Relay::kMalformed;
+    }
+    if (total > max_bytes) {
+      co_return Relay::kTooLarge;
+    }
+
+    if (!pieces_.empty()) {
+      SetDeadline(timeout);
+      co_await asio::async_write(to, BufferRun(pieces_), Redirect(ec));
+      if (ec) {
+        co_return Relay::kWriteFailed;
+      }
+    }
+    prefix = absl::string_view();
+    buffer.Consume(used);
+    if (done) {
+      co_return Relay::kDone;
+    }
+
+    SetDeadline(timeout);
+    size_t n = co_await from.async_read_some(Space(buffer), Redirect(ec));
+    if (ec) {
+      bool end = mode == ResponseBody::kUntilClose && ec == asio::error::eof;
+      co_return end ? Relay::kDone : Relay::kReadFailed;
+    }
+    buffer.Commit(n);
+  }
+}
+
+// After a 101 (RFC 9110 §15.2.2) the connection belongs to the new protocol: bytes are copied
+// both ways until both sides have closed, and each direction's end is passed on as a shutdown.
+asio::awaitable<void> ClientConnection::Tunnel(Self self, size_t head_size) {
+  worker_->rewriter().WriteResponse(response_, ResponseBody::kNone, false, false, &head_);
+  out_.Consume(head_size);
+  std::array<asio::const_buffer, 2> first = {View(head_), View(out_.readable())};
+  ErrorCode ec;
+  SetDeadline(Chrono(worker_->config().tunnel_idle_timeout));
+  co_await asio::async_write(client_, first, Redirect(ec));
+  out_.Consume(out_.size());
+  Finish(101);
+  if (ec) {
+    co_return;
+  }
+
+  exchange_.tunnel_open = 2;
+  asio::co_spawn(worker_->io(), Pump(self, client_, in_, upstream_), asio::detached);
+  co_await Pump(self, upstream_, out_, client_);
+}
+
+asio::awaitable<void> ClientConnection::Pump(Self /*alive*/, tcp::socket& from, IoBuffer& buffer,
+                                             tcp::socket& to) {
+  const auto timeout = Chrono(worker_->config().tunnel_idle_timeout);
+  ErrorCode ec;
+  while (!closed_) {
+    if (buffer.empty()) {
+      size_t n = co_await from.async_read_some(Space(buffer), Redirect(ec));
+      if (ec) {
+        break;
+      }
+      buffer.Commit(n);
+    }
+    SetDeadline(timeout);
+    co_await asio::async_write(to, View(buffer.readable()), Redirect(ec));
+    if (ec) {
+      break;
+    }
+    buffer.Consume(buffer.size());
+  }
+
+  if (ec == asio::error::eof && --exchange_.tunnel_open > 0) {
+    ErrorCode ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
+  }
+  exchange_.tunnel_open = 0;
+  Close();
+}
+
+int ClientConnection::UpstreamFailure(UpstreamError kind, int status) {
+  worker_->stats().upstream_errors[static_cast<int>(kind)].Add();
+  ErrorCode ec;
+  upstream_.close(ec);
+  return status;
+}
+
+void ClientConnection::Finish(int status) {
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - exchange_.start);
+  worker_->stats().RecordRequest(status, took.count());
+  if (log::Enabled(log::Level::kDebug)) {
+    log::Debug("request")
+        .With("conn", id_)
+        .With<absl::string_view>("request_id", exchange_.log_request_id)
+        .With<absl::string_view>("method", exchange_.log_method)
+        .With<absl::string_view>("host", exchange_.log_host)
+        .With<absl::string_view>("path", exchange_.log_target)
+        .With("status", status)
+        .With("took_us", took.count());
+  }
+}
+
+}  // namespace prevu::proxy

@@ -1,0 +1,155 @@
+// One proxy thread; see worker.h.
+#include "proxy/worker.h"
+
+#include <sys/socket.h>
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "controller/base/log.h"
+#include "proxy/client_connection.h"
+
+namespace prevu::proxy {
+namespace {
+
+using tcp = asio::ip::tcp;
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// When accept fails for lack of descriptors, wait this long before trying again rather than
+// spinning; connections that close meanwhile free descriptors.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
+
+}  // namespace
+
+Worker::Worker(int index, const ProxyConfig* config, const RouteStore* routes, ThreadStats* stats,
+               const ErrorPages* pages, int max_connections)
+    : index_(index),
+      config_(config),
+      stats_(stats),
+      pages_(pages),
+      max_connections_(static_cast<size_t>(std::max(max_connections, 1))),
+      io_(1),
+      acceptor_(io_),
+      drain_timer_(io_),
+      routes_(routes),
+      pool_(config->upstream_idle_per_host,
+            absl::ToChronoNanoseconds(config->upstream_idle_timeout)),
+      rewriter_(config) {}
+
+Worker::~Worker() {
+  if (thread_.joinable()) {
+    Drain(std::chrono::steady_clock::now());
+    Join();
+  }
+}
+
+absl::Status Worker::Listen(const tcp::endpoint& endpoint) {
+  // SO_REUSEPORT must be set on every socket before bind, or the second thread's bind fails.
+  boost::system::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  ec ? void() : acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  ec ? void() : acceptor_.set_option(ReusePort(true), ec);
+  ec ? void() : acceptor_.bind(endpoint, ec);
+  ec ? void() : acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::string address = endpoint.address().to_string();
+    return absl::UnavailableError(absl::StrCat("proxy cannot listen on ", address, " port ",
+                                               endpoint.port(), ": ", ec.message()));
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+  return absl::OkStatus();
+}
+
+void Worker::Start() {
+  accepting_ = true;
+  asio::co_spawn(io_, Accept(), asio::detached);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Worker::Drain(std::chrono::steady_clock::time_point deadline) {
+  asio::post(io_, [this, deadline] { StartDrain(deadline); });
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void Worker::StartDrain(std::chrono::steady_clock::time_point deadline) {
+  if (draining_) {
+    return;
+  }
+  draining_ = true;
+  accepting_ = false;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  pool_.Clear();
+
+  std::vector<ClientConnection*> open(open_.begin(), open_.end());
+  for (ClientConnection* connection : open) {
+    connection->Drain();
+  }
+  if (open_.empty()) {
+    return;
+  }
+  drain_timer_.expires_at(deadline);
+  drain_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) {
+      return;  // every connection finished in time
+    }
+    log::Warn("drain deadline passed; closing connections").With("open", open_.size());
+    std::vector<ClientConnection*> left(open_.begin(), open_.end());
+    for (ClientConnection* connection : left) {
+      connection->Abort();
+    }
+  });
+}
+
+void Worker::OnConnectionClosed(ClientConnection* connection) {
+  open_.erase(connection);
+  stats_->connections_closed.Add();
+  if (draining_) {
+    if (open_.empty()) {
+      drain_timer_.cancel();
+      pool_.Clear();
+    }
+    return;
+  }
+  // Accepting paused at the connection limit: a free slot resumes it.
+  if (!accepting_ && open_.size() < max_connections_) {
+    accepting_ = true;
+    asio::co_spawn(io_, Accept(), asio::detached);
+  }
+}
+
+asio::awaitable<void> Worker::Accept() {
+  asio::steady_timer backoff(io_);
+  while (!draining_) {
+    if (open_.size() >= max_connections_) {
+      accepting_ = false;  // new connections wait in the kernel's queue
+      co_return;
+    }
+    boost::system::error_code ec;
+    tcp::socket socket =
+        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || draining_ || !acceptor_.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      log::Warn("accept failed")
+          .With("worker", index_)
+          .With<absl::string_view>("error", ec.message());
+      backoff.expires_after(kAcceptBackoff);
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+
+    auto connection = std::make_shared<ClientConnection>(this, std::move(socket));
+    open_.insert(connection.get());
+    stats_->connections_opened.Add();
+    connection->Start();
+  }
+}
+
+}  // namespace prevu::proxy
