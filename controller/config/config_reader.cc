@@ -39,11 +39,6 @@ absl::string_view TypeName(const toml::node& node) {
   }
 }
 
-absl::Status OutOfRange(absl::string_view shown, absl::string_view low, absl::string_view high) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("must be from ", low, " to ", high, ", not ", shown));
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> ReadConfigFile(const std::string& path) {
@@ -106,9 +101,17 @@ const toml::node* ConfigReader::WrongType(absl::string_view key, const toml::nod
 bool ConfigReader::Accept(absl::string_view key, const toml::node& node,
                           const absl::Status& parsed) {
   if (!parsed.ok()) {
-    Problem(&node, absl::StrCat("`", key, "` ", parsed.message()));
+    Problem(&node, absl::StrCat("`", key, "`: ", parsed.message()));
   }
   return parsed.ok();
+}
+
+bool ConfigReader::InRange(absl::string_view key, const toml::node& node, bool in_range,
+                           absl::string_view shown, absl::string_view low, absl::string_view high) {
+  if (!in_range) {
+    Problem(&node, absl::StrCat("`", key, "` must be from ", low, " to ", high, ", not ", shown));
+  }
+  return in_range;
 }
 
 const toml::node* ConfigReader::String(absl::string_view key, std::string* out) {
@@ -157,8 +160,8 @@ const toml::node* ConfigReader::Int(absl::string_view key, int64_t min, int64_t 
   }
 
   int64_t value = node->as_integer()->get();
-  if (value < min || value > max) {
-    Accept(key, *node, OutOfRange(absl::StrCat(value), absl::StrCat(min), absl::StrCat(max)));
+  if (!InRange(key, *node, value >= min && value <= max, absl::StrCat(value), absl::StrCat(min),
+               absl::StrCat(max))) {
     return nullptr;
   }
   *out = value;
@@ -227,10 +230,9 @@ const toml::node* ConfigReader::Size(absl::string_view key, int64_t min, int64_t
     return WrongType(key, *node, "a size such as `512MiB`");
   }
 
-  if (size.ok() && (*size < min || *size > max)) {
-    size = OutOfRange(SizeToText(*size), SizeToText(min), SizeToText(max));
-  }
-  if (!Accept(key, *node, size.status())) {
+  if (!Accept(key, *node, size.status()) ||
+      !InRange(key, *node, *size >= min && *size <= max, SizeToText(*size), SizeToText(min),
+               SizeToText(max))) {
     return nullptr;
   }
   *out = *size;
@@ -249,10 +251,9 @@ const toml::node* ConfigReader::Duration(absl::string_view key, absl::Duration m
   }
 
   absl::StatusOr<absl::Duration> duration = ParseDuration(node->as_string()->get());
-  if (duration.ok() && (*duration < min || *duration > max)) {
-    duration = OutOfRange(DurationToText(*duration), DurationToText(min), DurationToText(max));
-  }
-  if (!Accept(key, *node, duration.status())) {
+  if (!Accept(key, *node, duration.status()) ||
+      !InRange(key, *node, *duration >= min && *duration <= max, DurationToText(*duration),
+               DurationToText(min), DurationToText(max))) {
     return nullptr;
   }
   *out = *duration;

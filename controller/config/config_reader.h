@@ -83,8 +83,11 @@ class ConfigReader {
   // Records "`key` must be EXPECTED, not a TYPE" at `node` and returns null.
   const toml::node* WrongType(absl::string_view key, const toml::node& node,
                               absl::string_view expected);
-  // Runs `parsed` (the status of a value parser) and records "`key`: message" on failure.
+  // Records "`key`: message" when `parsed`, the status of a value parser, is not OK.
   bool Accept(absl::string_view key, const toml::node& node, const absl::Status& parsed);
+  // Records "`key` must be from LOW to HIGH, not SHOWN" unless `in_range`.
+  bool InRange(absl::string_view key, const toml::node& node, bool in_range,
+               absl::string_view shown, absl::string_view low, absl::string_view high);
   void UnknownKey(const toml::key& key, const toml::node& node);
 
   const toml::table* table_;

@@ -17,7 +17,9 @@ namespace {
 absl::Status CheckListen(absl::string_view text) { return ParseListenAddress(text).status(); }
 
 absl::Status CheckNotEmpty(absl::string_view text) {
-  return text.empty() ? absl::InvalidArgumentError("must not be empty") : absl::OkStatus();
+  return text.empty()
+             ? absl::InvalidArgumentError("the value is empty; remove the key to use the default")
+             : absl::OkStatus();
 }
 
 absl::Status CheckProvider(absl::string_view name) {
@@ -191,8 +193,9 @@ void HostConfigParser::ReadTls(ConfigReader reader) {
                    "`key_file`, or `acme_email` to get one from ACME");
   }
   std::string domain = absl::AsciiStrToLower(config_.proxy.domain);
-  if (uses_acme && (domain == "localhost" || absl::EndsWith(domain, ".localhost"))) {
-    reader.Problem(acme_email != nullptr ? acme_email : enabled,
+  bool local = domain == "localhost" || absl::EndsWith(domain, ".localhost");
+  if (uses_acme && !tls.acme_email.empty() && local) {
+    reader.Problem(acme_email,
                    "ACME cannot issue certificates for `localhost`; set `[proxy] domain` to a "
                    "public name, or use `cert_file` and `key_file`");
   }

@@ -120,7 +120,9 @@ constexpr absl::string_view kDurationExamples =
 // Reads one part of a duration ("90s") from the front of `*rest` and returns its unit index.
 absl::StatusOr<int> TakeDurationPart(absl::string_view text, absl::string_view* rest,
                                      absl::Duration* length) {
+  *rest = absl::StripLeadingAsciiWhitespace(*rest);
   absl::string_view digits = TakeDigits(rest);
+  *rest = absl::StripLeadingAsciiWhitespace(*rest);
   absl::string_view unit = TakeWhile(rest, absl::ascii_isalpha);
   if (digits.empty() || (!rest->empty() && (*rest)[0] == '.')) {
     return DurationError(text, kDurationExamples);
@@ -130,7 +132,7 @@ absl::StatusOr<int> TakeDurationPart(absl::string_view text, absl::string_view* 
                                             "s` or `", digits, "m`"));
   }
 
-  int index = FindDurationUnit(absl::AsciiStrToLower(unit));
+  int index = FindDurationUnit(unit);
   if (index < 0) {
     return DurationError(text, absl::StrCat("unknown unit `", unit, "`; ", kDurationExamples));
   }

@@ -21,8 +21,9 @@ absl::StatusOr<int64_t> ParseSize(absl::string_view text);
 // `bytes` in the largest binary unit that divides it ("512MiB", "1536KiB", "100B").
 std::string SizeToText(int64_t bytes);
 
-// A duration: one or more whole numbers with units from largest to smallest, each unit once:
-// `d` (24 hours), `h`, `m`, `s`, `ms`. Examples: `90s`, `10m`, `72h`, `7d`, `500ms`, `1h30m`.
+// A duration: one or more whole numbers with units from largest to smallest, each unit once, in
+// lower case (`M` could be read as months): `d` (24 hours), `h`, `m`, `s`, `ms`. Spaces may
+// separate the parts. Examples: `90s`, `10m`, `72h`, `7d`, `500ms`, `1h30m`, `1h 30m`.
 absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
 
 // `duration` in the same notation ParseDuration accepts ("1h30m", "7d", "0s").
