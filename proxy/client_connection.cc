@@ -299,11 +299,12 @@ asio::awaitable<bool> ClientConnection::Serve(size_t head_size) {
 
 asio::awaitable<bool> ClientConnection::Reply(int status, bool close) {
   close = close || draining_ || !exchange_.keep_alive || !exchange_.body_done;
+  // Counted before the write, so that whoever sees the answer also sees it counted.
   worker_->stats().local_replies[ErrorPages::Index(status)].Add();
+  Finish(status);
   SetDeadline(Chrono(worker_->config().body_timeout));
   ErrorCode ec;
   co_await asio::async_write(client_, View(worker_->pages().Get(status, close)), Redirect(ec));
-  Finish(status);
   linger_ = linger_ || close;
   co_return !ec && !close;
 }
