@@ -22,19 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A port on 127.0.0.1 where nothing listens (bound, then closed).
-uint16_t ClosedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t size = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::string Get(const std::string& host, const std::string& path = "/") {
   return "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
 }
@@ -344,15 +331,7 @@ TEST_F(ProxyServerTest, Http10ClientGetsAChunkedResponseDecoded) {
 class EchoUpgradeUpstream {
  public:
   EchoUpgradeUpstream() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    ::listen(listen_fd_, 8);
-    socklen_t size = sizeof(address);
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    listen_fd_ = ListenOnLoopback(&port_);
     thread_ = std::thread([this] { Serve(); });
   }
   ~EchoUpgradeUpstream() {

@@ -11,6 +11,16 @@
 
 namespace prevu::proxy::testing {
 
+// A ready route from `host` to 127.0.0.1:`port`.
+inline Route ReadyRoute(const std::string& host, uint16_t port) {
+  Route route;
+  route.host = host;
+  route.ready = true;
+  route.upstream_host = "127.0.0.1";
+  route.upstream_port = port;
+  return route;
+}
+
 class ProxyFixture : public ::testing::Test {
  protected:
   ~ProxyFixture() override {
@@ -30,15 +40,6 @@ class ProxyFixture : public ::testing::Test {
     server_ = std::make_unique<ProxyServer>(config, &registry_);
     absl::Status started = server_->Start();
     ASSERT_TRUE(started.ok()) << started;
-  }
-
-  static Route ReadyRoute(const std::string& host, uint16_t port) {
-    Route route;
-    route.host = host;
-    route.ready = true;
-    route.upstream_host = "127.0.0.1";
-    route.upstream_port = port;
-    return route;
   }
 
   uint16_t port() const { return server_->port(); }

@@ -4,21 +4,15 @@
 #include <gtest/gtest.h>
 
 #include "proxy/route_store.h"
+#include "tests/proxy/proxy_test_support.h"
 
 namespace prevu::proxy {
 namespace {
 
-Route Ready(const std::string& host, uint16_t port) {
-  Route route;
-  route.host = host;
-  route.ready = true;
-  route.upstream_host = "127.0.0.1";
-  route.upstream_port = port;
-  return route;
-}
+using testing::ReadyRoute;
 
 TEST(RouteTableTest, FindsExactHostIgnoringCaseAndPort) {
-  auto table = RouteTable::Build({Ready("pr-12-shop.preview.example.com", 3000)});
+  auto table = RouteTable::Build({ReadyRoute("pr-12-shop.preview.example.com", 3000)});
 
   const RouteEntry* entry = table->Lookup("PR-12-Shop.Preview.Example.COM:8080");
   ASSERT_NE(entry, nullptr);
@@ -31,14 +25,15 @@ TEST(RouteTableTest, FindsExactHostIgnoringCaseAndPort) {
 }
 
 TEST(RouteTableTest, PublishedHostsAreFoldedAndFirstDuplicateWins) {
-  auto table = RouteTable::Build({Ready("Shop.Example.com:443", 1), Ready("shop.example.com", 2)});
+  auto table =
+      RouteTable::Build({ReadyRoute("Shop.Example.com:443", 1), ReadyRoute("shop.example.com", 2)});
 
   ASSERT_EQ(table->size(), 1u);
   EXPECT_EQ(table->Lookup("shop.example.com")->upstream.port, 1);
 }
 
 TEST(RouteTableTest, IpLiteralHostsKeepTheirBrackets) {
-  auto table = RouteTable::Build({Ready("[::1]", 7)});
+  auto table = RouteTable::Build({ReadyRoute("[::1]", 7)});
 
   EXPECT_NE(table->Lookup("[::1]:8080"), nullptr);
   EXPECT_EQ(table->Lookup("::1"), nullptr);
@@ -47,7 +42,7 @@ TEST(RouteTableTest, IpLiteralHostsKeepTheirBrackets) {
 TEST(RouteTableTest, NotReadyAndUnresolvableRoutesAreKeptAndMarked) {
   Route building;
   building.host = "building.example.com";
-  Route bad = Ready("bad.example.com", 80);
+  Route bad = ReadyRoute("bad.example.com", 80);
   bad.upstream_host = "no-such-host.invalid";
 
   auto table = RouteTable::Build({building, bad});
@@ -59,7 +54,7 @@ TEST(RouteTableTest, NotReadyAndUnresolvableRoutesAreKeptAndMarked) {
 }
 
 TEST(RouteTableTest, TooLongHostFindsNothing) {
-  auto table = RouteTable::Build({Ready("a.example.com", 1)});
+  auto table = RouteTable::Build({ReadyRoute("a.example.com", 1)});
 
   EXPECT_EQ(table->Lookup(std::string(300, 'a')), nullptr);
 }
@@ -69,11 +64,11 @@ TEST(RouteStoreTest, ReaderSeesEachPublishAndKeepsItsSnapshotUntilThen) {
   RouteReader reader(&store);
   EXPECT_EQ(reader.Get().Lookup("a.example.com"), nullptr);
 
-  store.Publish({Ready("a.example.com", 1)});
+  store.Publish({ReadyRoute("a.example.com", 1)});
   const RouteTable& first = reader.Get();
   ASSERT_NE(first.Lookup("a.example.com"), nullptr);
 
-  store.Publish({Ready("b.example.com", 2)});
+  store.Publish({ReadyRoute("b.example.com", 2)});
   // The old snapshot stays valid (held by the reader) until the reader refreshes.
   EXPECT_NE(first.Lookup("a.example.com"), nullptr);
   EXPECT_EQ(reader.Get().Lookup("a.example.com"), nullptr);

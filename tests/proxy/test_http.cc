@@ -86,6 +86,25 @@ std::string HeaderValue(const std::string& head, const std::string& name) {
   return value;
 }
 
+int ListenOnLoopback(uint16_t* port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  ::listen(fd, 128);
+  socklen_t size = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  *port = ntohs(address.sin_port);
+  return fd;
+}
+
+uint16_t ClosedPort() {
+  uint16_t port = 0;
+  ::close(ListenOnLoopback(&port));
+  return port;
+}
+
 Client::Client(uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -175,15 +194,7 @@ RecordingUpstream::RecordingUpstream(Handler handler) : handler_(std::move(handl
   if (!handler_) {
     handler_ = [](const Request&) { return Ok("upstream"); };
   }
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  ::listen(listen_fd_, 128);
-  socklen_t size = sizeof(address);
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size);
-  port_ = ntohs(address.sin_port);
+  listen_fd_ = ListenOnLoopback(&port_);
   accept_thread_ = std::thread([this] { AcceptLoop(); });
 }
 

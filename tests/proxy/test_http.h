@@ -84,6 +84,12 @@ class RecordingUpstream {
   std::thread accept_thread_;
 };
 
+// A listening socket on 127.0.0.1 with a port the kernel chose, written to `*port`.
+int ListenOnLoopback(uint16_t* port);
+
+// A port on 127.0.0.1 where nothing listens (bound, then closed).
+uint16_t ClosedPort();
+
 // Peak resident memory of this process (VmHWM in /proc/self/status), in bytes.
 int64_t PeakRssBytes();
 
