@@ -1,0 +1,251 @@
+// The Docker runtime against the real daemon at /var/run/docker.sock: images built FROM scratch
+// with the static busybox (no registry is reachable, so nothing is pulled), hardened containers
+// reached on their published loopback port, labels, removal, events and cancellation. Every
+// object a test makes carries its own prevu.key and is removed in TearDown.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "reconciler/docker/docker_runtime.h"
+
+namespace prevu::reconciler::docker {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kServe[] =
+    "FROM scratch\n"
+    "COPY busybox /bin/busybox\n"
+    "COPY www /www\n"
+    "CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
+
+// Sends one HTTP/1.0 GET to 127.0.0.1:port and returns the answer, "" if nothing answered.
+std::string HttpGet(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    std::string request = "GET /index.html HTTP/1.0\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      ssize_t got;
+      while ((got = read(fd, buffer, sizeof buffer)) > 0) {
+        answer.append(buffer, got);
+      }
+    }
+  }
+  close(fd);
+  return answer;
+}
+
+class DockerRuntimeIntegrationTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/prevu-build-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    context_ = pattern;
+    std::filesystem::copy_file("/bin/busybox", context_ + "/busybox");
+    std::filesystem::create_directory(context_ + "/www");
+    std::ofstream(context_ + "/www/index.html") << "hello from a preview";
+
+    std::string unique = absl::StrCat(getpid(), "-", absl::ToUnixNanos(absl::Now()) % 1000000000);
+    key_ = absl::StrCat("test/it-", unique, "#1");
+    name_ = absl::StrCat("prevu-it-", unique);
+    labels_ = {{kLabelKey, key_}, {kLabelSpecHash, "spec1"}};
+  }
+
+  void TearDown() override {
+    Filters mine = {{"label", {absl::StrCat(kLabelKey, "=", key_)}}};
+    DockerClient& client = runtime_.client();
+    if (absl::StatusOr<nlohmann::json> list = client.ListContainers(mine); list.ok()) {
+      for (const auto& c : *list) {
+        EXPECT_TRUE(runtime_.RemoveContainer(c["Id"]).ok());
+      }
+    }
+    if (absl::StatusOr<nlohmann::json> list = client.ListNetworks(mine); list.ok()) {
+      for (const auto& n : *list) {
+        EXPECT_TRUE(runtime_.RemoveNetwork(n["Id"]).ok());
+      }
+    }
+    if (absl::StatusOr<nlohmann::json> list = client.ListImages(mine); list.ok()) {
+      for (const auto& i : *list) {
+        EXPECT_TRUE(runtime_.RemoveImage(i["Id"]).ok());
+      }
+    }
+    std::filesystem::remove_all(context_);
+  }
+
+  absl::StatusOr<std::string> BuildWith(const std::string& dockerfile, const LogSink& log = {}) {
+    std::ofstream(context_ + "/Dockerfile") << dockerfile;
+    BuildSpec spec{
+        .context_dir = context_, .tag = absl::StrCat("prevu/", name_, ":1-abc"), .labels = labels_};
+    return runtime_.Build(spec, log, cancel_);
+  }
+
+  absl::StatusOr<ActualContainer> RunServer() {
+    absl::StatusOr<std::string> image = BuildWith(kServe);
+    if (!image.ok()) {
+      return image.status();
+    }
+    absl::StatusOr<std::string> network = runtime_.EnsureNetwork(name_, labels_);
+    if (!network.ok()) {
+      return network.status();
+    }
+    ContainerSpec spec{.name = name_,
+                       .image = *image,
+                       .network = name_,
+                       .labels = labels_,
+                       .memory_bytes = 64 << 20,
+                       .cpus = 0.25,
+                       .pids = 32};
+    return runtime_.Run(spec);
+  }
+
+  DockerRuntime runtime_{DockerClient::Options{}};
+  CancelToken cancel_;
+  std::string context_;
+  std::string key_;
+  std::string name_;
+  std::map<std::string, std::string> labels_;
+};
+
+TEST_F(DockerRuntimeIntegrationTest, RunsAHardenedContainerReachableOnLoopback) {
+  absl::StatusOr<ActualContainer> container = RunServer();
+  ASSERT_TRUE(container.ok()) << container.status();
+  EXPECT_TRUE(container->running);
+  EXPECT_EQ(container->key, key_);
+  EXPECT_EQ(container->network, name_);
+  ASSERT_GT(container->upstream_port, 0);
+
+  absl::StatusOr<nlohmann::json> inspect = runtime_.client().InspectContainer(container->id);
+  ASSERT_TRUE(inspect.ok());
+  const nlohmann::json& host = (*inspect)["HostConfig"];
+  EXPECT_EQ(host["CapDrop"], nlohmann::json({"ALL"}));
+  EXPECT_EQ(host["SecurityOpt"], nlohmann::json({"no-new-privileges"}));
+  EXPECT_EQ(host["Privileged"], false);
+  EXPECT_EQ(host["Memory"], 64 << 20);
+  EXPECT_EQ(host["NanoCpus"], 250'000'000);
+  EXPECT_EQ(host["PidsLimit"], 32);
+  EXPECT_TRUE(host["Binds"].is_null() || host["Binds"].empty());
+  EXPECT_TRUE((*inspect)["Mounts"].empty());
+  EXPECT_EQ((*inspect)["Config"]["Labels"][kLabelManaged], "true");
+
+  // httpd needs a moment to listen; the test waits for it rather than timing it.
+  std::string answer;
+  for (int attempt = 0; attempt < 100 && answer.empty(); ++attempt) {
+    answer = HttpGet(container->upstream_port);
+    if (answer.empty()) {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  EXPECT_THAT(answer, HasSubstr("200 OK"));
+  EXPECT_THAT(answer, HasSubstr("hello from a preview"));
+}
+
+TEST_F(DockerRuntimeIntegrationTest, ListShowsTheLabelledObjectsAndRemoveRemovesThem) {
+  absl::StatusOr<ActualContainer> container = RunServer();
+  ASSERT_TRUE(container.ok()) << container.status();
+  absl::StatusOr<ActualState> state = runtime_.List();
+  ASSERT_TRUE(state.ok()) << state.status();
+
+  auto mine = [&](const auto& objects) {
+    return std::count_if(objects.begin(), objects.end(),
+                         [&](const auto& o) { return o.key == key_; });
+  };
+  EXPECT_EQ(mine(state->containers), 1);
+  EXPECT_EQ(mine(state->networks), 1);
+  ASSERT_EQ(mine(state->images), 1);
+  auto image = std::find_if(state->images.begin(), state->images.end(),
+                            [&](const ActualImage& i) { return i.key == key_; });
+  EXPECT_EQ(image->spec_hash, "spec1");
+  EXPECT_THAT(image->tags, testing::ElementsAre(absl::StrCat("prevu/", name_, ":1-abc")));
+
+  std::string network_id = *runtime_.EnsureNetwork(name_, labels_);
+  for (int twice = 0; twice < 2; ++twice) {
+    EXPECT_TRUE(runtime_.RemoveContainer(container->id).ok());
+    EXPECT_TRUE(runtime_.RemoveNetwork(network_id).ok());
+    EXPECT_TRUE(runtime_.RemoveImage(image->id).ok());
+  }
+  state = runtime_.List();
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(mine(state->containers) + mine(state->networks) + mine(state->images), 0);
+}
+
+TEST_F(DockerRuntimeIntegrationTest, AFailingDockerfileGivesDockersMessage) {
+  std::string log;
+  absl::StatusOr<std::string> image =
+      BuildWith("FROM scratch\nCOPY no-such-file /x\n",
+                [&](absl::string_view line) { absl::StrAppend(&log, line, "\n"); });
+  EXPECT_EQ(image.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(image.status().message(), HasSubstr("no-such-file"));
+  EXPECT_THAT(log, HasSubstr(": COPY no-such-file /x\nERROR: COPY failed"));
+}
+
+TEST_F(DockerRuntimeIntegrationTest, EventsArriveWhenAManagedContainerIsKilled) {
+  absl::StatusOr<ActualContainer> container = RunServer();
+  ASSERT_TRUE(container.ok()) << container.status();
+
+  std::atomic<int> events{0};
+  absl::Notification woken;
+  std::unique_ptr<Subscription> watch = runtime_.Watch([&] {
+    if (events.fetch_add(1) == 0) {
+      woken.Notify();
+    }
+  });
+  DockerRequest kill{.method = Method::kPost,
+                     .path = absl::StrCat("/containers/", container->id, "/kill")};
+  absl::StatusOr<DockerResponse> killed = runtime_.client().Send(kill);
+  ASSERT_TRUE(killed.ok());
+  ASSERT_EQ(killed->status, 204);
+
+  EXPECT_TRUE(woken.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  watch.reset();  // stops the watch thread; the test would hang here if it did not
+  absl::StatusOr<nlohmann::json> inspect = runtime_.client().InspectContainer(container->id);
+  ASSERT_TRUE(inspect.ok());
+  EXPECT_EQ(ContainerFromInspect(*inspect).running, false);
+}
+
+TEST_F(DockerRuntimeIntegrationTest, CancellingABuildStopsIt) {
+  // A step that would run for 317 seconds; the build is cancelled as soon as it starts.
+  std::string dockerfile =
+      "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"sleep\", \"317\"]\n";
+  absl::StatusOr<std::string> image = BuildWith(dockerfile, [&](absl::string_view line) {
+    if (absl::StrContains(line, "Running in")) {
+      cancel_.Cancel();
+    }
+  });
+  EXPECT_EQ(image.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(absl::IsNotFound(
+      runtime_.client().InspectImage(absl::StrCat("prevu/", name_, ":1-abc")).status()));
+
+  // Docker removes the build's container once it notices the client has gone.
+  bool still_running = true;
+  for (int attempt = 0; attempt < 300 && still_running; ++attempt) {
+    absl::StatusOr<nlohmann::json> all = runtime_.client().ListContainers({});
+    ASSERT_TRUE(all.ok());
+    still_running = absl::StrContains(all->dump(), "sleep 317");
+    if (still_running) {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  EXPECT_FALSE(still_running);
+}
+
+}  // namespace
+}  // namespace prevu::reconciler::docker

@@ -1,0 +1,110 @@
+// The hardened container configuration and the reading of container inspect answers.
+#include "reconciler/docker/docker_runtime.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace prevu::reconciler::docker {
+namespace {
+
+using ::testing::HasSubstr;
+
+ContainerSpec Spec() {
+  ContainerSpec spec;
+  spec.name = "prevu-github-acme-shop-12";
+  spec.image = "prevu/acme/shop:12-0123456789ab";
+  spec.network = "prevu-github-acme-shop-12";
+  spec.port = 3000;
+  spec.env = {{"LOG_LEVEL", "debug"}};
+  spec.labels = {{kLabelKey, "github/acme/shop#12"}};
+  spec.memory_bytes = 256 << 20;
+  spec.cpus = 0.5;
+  spec.pids = 128;
+  return spec;
+}
+
+TEST(HardenedContainerConfig, DropsPrivilegesAndLimitsResources) {
+  absl::StatusOr<nlohmann::json> config = HardenedContainerConfig(Spec());
+  ASSERT_TRUE(config.ok()) << config.status();
+  const nlohmann::json& host = (*config)["HostConfig"];
+
+  EXPECT_EQ(host["CapDrop"], nlohmann::json({"ALL"}));
+  EXPECT_EQ(host["SecurityOpt"], nlohmann::json({"no-new-privileges"}));
+  EXPECT_EQ(host["Privileged"], false);
+  EXPECT_EQ(host["Memory"], 256 << 20);
+  EXPECT_EQ(host["NanoCpus"], 500'000'000);
+  EXPECT_EQ(host["PidsLimit"], 128);
+  EXPECT_EQ(host["RestartPolicy"]["Name"], "no");
+  EXPECT_EQ(host["NetworkMode"], "prevu-github-acme-shop-12");
+  EXPECT_FALSE(host.contains("Binds"));
+  EXPECT_FALSE(host.contains("Mounts"));
+  EXPECT_EQ(host["PortBindings"]["3000/tcp"][0]["HostIp"], "127.0.0.1");
+  EXPECT_EQ(host["PortBindings"]["3000/tcp"][0]["HostPort"], "");
+}
+
+TEST(HardenedContainerConfig, LabelsEnvAndCommand) {
+  ContainerSpec spec = Spec();
+  spec.command = {"/bin/busybox", "httpd", "-f"};
+  absl::StatusOr<nlohmann::json> config = HardenedContainerConfig(spec);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ((*config)["Labels"][kLabelManaged], "true");
+  EXPECT_EQ((*config)["Labels"][kLabelKey], "github/acme/shop#12");
+  EXPECT_EQ((*config)["Env"], nlohmann::json({"LOG_LEVEL=debug"}));
+  EXPECT_EQ((*config)["Cmd"], nlohmann::json({"/bin/busybox", "httpd", "-f"}));
+  EXPECT_TRUE((*config)["ExposedPorts"].contains("3000/tcp"));
+  EXPECT_FALSE(HardenedContainerConfig(Spec())->contains("Cmd"));
+}
+
+TEST(HardenedContainerConfig, RefusesWhatPrevuNeverRuns) {
+  for (const char* network : {"", "host", "bridge", "none", "container:abc"}) {
+    ContainerSpec spec = Spec();
+    spec.network = network;
+    EXPECT_THAT(HardenedContainerConfig(spec).status().message(), HasSubstr("own network"))
+        << network;
+  }
+  ContainerSpec unlimited = Spec();
+  unlimited.memory_bytes = 0;
+  EXPECT_THAT(HardenedContainerConfig(unlimited).status().message(), HasSubstr("limits"));
+  ContainerSpec bad_port = Spec();
+  bad_port.port = 70000;
+  EXPECT_THAT(HardenedContainerConfig(bad_port).status().message(), HasSubstr("run.port"));
+  ContainerSpec bad_env = Spec();
+  bad_env.env = {{"A=B", "c"}};
+  EXPECT_THAT(HardenedContainerConfig(bad_env).status().message(), HasSubstr("run.env"));
+}
+
+TEST(ContainerFromInspect, ReadsStateLabelsAndThePublishedPort) {
+  nlohmann::json inspect = nlohmann::json::parse(R"({
+    "Id": "c0ffee", "Name": "/prevu-x", "Image": "sha256:beef",
+    "State": {"Running": false, "ExitCode": 137,
+              "StartedAt": "2026-12-03T16:00:00.5Z", "FinishedAt": "0001-01-01T00:00:00Z"},
+    "Config": {"Labels": {"prevu.managed": "true", "prevu.key": "github/a/b#1",
+                          "prevu.spec-hash": "h1"}},
+    "HostConfig": {"NetworkMode": "prevu-net"},
+    "NetworkSettings": {"Ports": {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "1"},
+                                               {"HostIp": "127.0.0.1", "HostPort": "49153"}]}}
+  })");
+  ActualContainer container = ContainerFromInspect(inspect);
+  EXPECT_EQ(container.id, "c0ffee");
+  EXPECT_EQ(container.name, "prevu-x");
+  EXPECT_EQ(container.image_id, "sha256:beef");
+  EXPECT_FALSE(container.running);
+  EXPECT_EQ(container.exit_code, 137);
+  EXPECT_EQ(container.key, "github/a/b#1");
+  EXPECT_EQ(container.spec_hash, "h1");
+  EXPECT_EQ(container.network, "prevu-net");
+  EXPECT_EQ(container.upstream_host, "127.0.0.1");
+  EXPECT_EQ(container.upstream_port, 49153);
+  EXPECT_EQ(container.started_at, absl::FromUnixMillis(1796313600500));
+  EXPECT_EQ(container.finished_at, absl::InfinitePast());
+}
+
+TEST(ContainerFromInspect, ToleratesMissingSections) {
+  ActualContainer container = ContainerFromInspect(nlohmann::json::parse(R"({"Id": "x"})"));
+  EXPECT_EQ(container.id, "x");
+  EXPECT_EQ(container.upstream_port, 0);
+  EXPECT_FALSE(container.running);
+}
+
+}  // namespace
+}  // namespace prevu::reconciler::docker
