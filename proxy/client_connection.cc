@@ -94,6 +94,7 @@ ClientConnection::ClientConnection(Worker* worker, tcp::socket socket)
       response_(worker->config().max_header_fields) {
   ErrorCode ec;
   client_.set_option(tcp::no_delay(true), ec);
+  client_.non_blocking(true, ec);
   Endpoint peer = FromAsio(client_.remote_endpoint(ec));
   peer_address_ = peer.AddressString();
   peer_.address = peer_address_;
@@ -189,6 +190,24 @@ asio::awaitable<void> ClientConnection::Linger() {
   }
 }
 
+// Asio tries every read at once before waiting for the socket, which costs a failed recv()
+// whenever nothing has arrived yet: always the case for a new request on a kept-alive connection
+// and for the upstream's answer just after the request went out. There, waiting for readiness
+// first saves a system call per read. The socket is non-blocking, so read_some never blocks.
+asio::awaitable<size_t> ClientConnection::ReadWhenReady(tcp::socket& socket, IoBuffer& buffer,
+                                                        ErrorCode& ec) {
+  while (true) {
+    co_await socket.async_wait(tcp::socket::wait_read, Redirect(ec));
+    if (ec) {
+      co_return 0;
+    }
+    size_t n = socket.read_some(Space(buffer), ec);
+    if (ec != asio::error::would_block) {
+      co_return n;
+    }
+  }
+}
+
 // Reads until in_ holds a complete head. Between requests the idle timeout applies; once the
 // first byte of a head has arrived, the whole head must arrive within header_timeout.
 asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* head_size) {
@@ -230,7 +249,8 @@ asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* h
       co_return HeadRead::kClosed;
     }
     idle_ = !started;
-    size_t n = co_await client_.async_read_some(Space(in_), Redirect(ec));
+    size_t n = in_.empty() ? co_await ReadWhenReady(client_, in_, ec)
+                           : co_await client_.async_read_some(Space(in_), Redirect(ec));
     idle_ = false;
     if (ec) {
       if (started && timed_out_ && !closed_) {
@@ -395,6 +415,7 @@ asio::awaitable<int> ClientConnection::Connect(const Endpoint& upstream) {
                       : UpstreamFailure(UpstreamError::kRefused, 502);
   }
   upstream_.set_option(tcp::no_delay(true), ec);
+  upstream_.non_blocking(true, ec);
   worker_->stats().upstream_connects.Add();
   co_return 0;
 }
@@ -449,7 +470,8 @@ asio::awaitable<int> ClientConnection::ReadResponseHead(size_t* head_size) {
 
     timed_out_ = false;
     SetDeadline(Chrono(worker_->config().upstream_response_timeout));
-    size_t n = co_await upstream_.async_read_some(Space(out_), Redirect(ec));
+    size_t n = out_.empty() ? co_await ReadWhenReady(upstream_, out_, ec)
+                            : co_await upstream_.async_read_some(Space(out_), Redirect(ec));
     if (ec) {
       if (timed_out_) {
         timed_out_ = false;
