@@ -1,8 +1,11 @@
 // The `prevu` command: serve, proxy, check and version. Wires every module together.
 #include <cstdio>
+#include <iostream>
 #include <string_view>
 
+#include "controller/config/check.h"
 #include "controller/version.h"
+#include "proxy/standalone.h"
 
 namespace {
 
@@ -29,6 +32,15 @@ int main(int argc, char** argv) {
   if (command == "version" || command == "--version") {
     std::printf("%s\n", prevu::controller::VersionText().c_str());
     return kExitOk;
+  }
+  if (command == "check") {
+    if (argc > 3) {
+      return Usage();
+    }
+    return prevu::controller::RunCheck(argc == 3 ? argv[2] : "./.prevu.toml", std::cout, std::cerr);
+  }
+  if (command == "proxy") {
+    return prevu::proxy::RunStandaloneProxy(argc - 1, argv + 1);
   }
   return Usage();
 }
