@@ -318,6 +318,9 @@ const ErrorCase kHostErrors[] = {
     {"DomainBadCharacter", "[proxy]\ndomain = \"my_previews.example.com\"\n",
      "prevu.toml:2:10: `domain`: `my_previews.example.com` is not a valid DNS name: label "
      "`my_previews` has `_`; use only letters, digits and hyphens"},
+    {"ValueWithLineBreakStaysOnOneLine", "[proxy]\ndomain = \"a\\nb\"\n",
+     "prevu.toml:2:10: `domain`: `a\\nb` is not a valid DNS name: label `a\\nb` has `\\n`; use "
+     "only letters, digits and hyphens"},
     {"DomainLeadingHyphen", "[proxy]\ndomain = \"-p.example.com\"\n",
      "prevu.toml:2:10: `domain`: `-p.example.com` is not a valid DNS name: label `-p` starts or "
      "ends with a hyphen"},
