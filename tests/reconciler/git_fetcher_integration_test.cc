@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "reconciler/git/git_fetcher.h"
+#include "reconciler/git/git_source_fetcher.h"
 
 namespace prevu::reconciler::git {
 namespace {
@@ -133,6 +134,14 @@ TEST_F(GitFetcherIntegrationTest, FallsBackToThePullRequestRefWhenAShaIsRefused)
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(ReadAll(root_ + "/checkout/app.txt"), "from a fork");
   EXPECT_EQ(Shell("git -C " + root_ + "/checkout rev-parse HEAD"), pull_);
+}
+
+TEST_F(GitFetcherIntegrationTest, TheLoopsSourceFetcherFetchesThroughGit) {
+  GitSourceFetcher fetcher({});
+  SourceRequest request{
+      .clone_url = url_, .sha = pull_, .ref = "main", .number = 7, .dest_dir = root_ + "/checkout"};
+  ASSERT_TRUE(fetcher.Fetch(request, cancel_).ok());
+  EXPECT_EQ(ReadAll(root_ + "/checkout/app.txt"), "from a fork");
 }
 
 TEST_F(GitFetcherIntegrationTest, ARefThatMovedOnIsNotTheWantedCommit) {
