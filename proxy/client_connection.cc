@@ -352,9 +352,10 @@ asio::awaitable<bool> ClientConnection::Forward(const Endpoint& upstream, int64_
 
   size_t response_head = 0;
   for (int attempt = 0;; ++attempt) {
+    // A failure answer keeps the client's connection unless a body is left unread (Reply).
     int failure = co_await Connect(upstream);
     if (failure != 0) {
-      co_return co_await Reply(failure, true);
+      co_return co_await Reply(failure, false);
     }
     if (attempt == 0 && exchange_.expect_continue && !body_buffered) {
       ErrorCode ec;
@@ -376,7 +377,7 @@ asio::awaitable<bool> ClientConnection::Forward(const Endpoint& upstream, int64_
       co_return false;
     }
     if (failure != 0) {
-      co_return co_await Reply(failure, true);
+      co_return co_await Reply(failure, false);
     }
     break;
   }

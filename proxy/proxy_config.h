@@ -18,30 +18,29 @@ struct TrustedNetwork {
   int prefix_bits = 0;                // counted on the 128-bit form
 };
 
-// Defaults and the reasons for them (the README copies this table):
+// Defaults and the reasons for them (the README copies this list):
 //
-// | setting                   | default  | reason |
-// |---------------------------|----------|---------------------------------------------------------|
-// | max_header_bytes          | 16 KiB   | twice nginx's 8 KiB line buffer: large cookies pass, |
-// |                           |          | a client cannot make the proxy hold megabytes per conn.
-// | | max_header_fields         | 100      | browsers send about 20; more is abuse. | |
-// max_body_bytes            | 100 MiB  | uploads to previews pass; a runaway client is stopped. |
-// |                           |          | A route may raise or lower it (Route.max_body_bytes).  |
-// | header_timeout            | 10 s     | the whole head must arrive in this time from its first |
-// |                           |          | byte, so byte-at-a-time clients cannot hold a slot. | |
-// idle_timeout              | 60 s     | keep-alive between requests; browsers keep about 60 s. |
-// | body_timeout              | 60 s     | the longest wait for the next body byte either way. | |
-// upstream_connect_timeout  | 5 s      | a container that does not accept in 5 s is not up.      |
-// | upstream_response_timeout | 60 s     | the longest wait for a response head; dev servers that |
-// |                           |          | compile on first request need tens of seconds. | |
-// tunnel_idle_timeout       | 600 s    | WebSocket hot-reload channels idle for minutes.         |
-// | max_connections           | 10000    | per process; beyond it new connections wait in the     |
-// |                           |          | kernel's accept queue while old ones keep working. | |
-// upstream_idle_per_host    | 64       | per thread and upstream; enough for bursts, and bounded.|
-// | upstream_idle_timeout     | 30 s     | below the 60 s keep-alive of most app servers, so the |
-// |                           |          | proxy drops a pooled connection before the app does. |
-// | drain_timeout             | 10 s     | in-flight requests get this long after SIGTERM. | |
-// retry_after_seconds       | 5        | how soon the "being built" page asks to be reloaded.    |
+// - max_header_bytes 16 KiB: twice nginx's 8 KiB line buffer, so large cookies pass, yet no
+//   client makes the proxy hold megabytes per connection. An upstream's response head has the
+//   same limit (larger is a 502).
+// - max_header_fields 100: browsers send about 20; more is abuse.
+// - max_body_bytes 100 MiB: uploads to previews pass, a runaway client is stopped. A route may
+//   raise or lower it (Route.max_body_bytes).
+// - header_timeout 10 s: the whole head must arrive within it from its first byte, so clients
+//   that send a byte at a time cannot hold a connection slot.
+// - idle_timeout 60 s: keep-alive between requests; browsers keep connections about as long.
+// - body_timeout 60 s: the longest wait for the next body byte, either way.
+// - upstream_connect_timeout 5 s: a container that does not accept within 5 s is not up.
+// - upstream_response_timeout 60 s: the longest wait for a response head; development servers
+//   that compile on their first request need tens of seconds.
+// - tunnel_idle_timeout 600 s: WebSocket hot-reload channels stay quiet for minutes.
+// - max_connections 10000 per process: beyond it new connections wait in the kernel's accept
+//   queue while the open ones keep working.
+// - upstream_idle_per_host 64 per thread and upstream: enough for bursts, and bounded.
+// - upstream_idle_timeout 30 s: below the 60 s keep-alive of most application servers, so the
+//   proxy drops a pooled connection before the application does.
+// - drain_timeout 10 s: how long requests in flight may finish after SIGTERM.
+// - retry_after_seconds 5: how soon the "being built" page reloads itself.
 struct ProxyConfig {
   std::string listen_host = "0.0.0.0";
   uint16_t listen_port = 8080;  // 0 = any free port (tests)
