@@ -259,7 +259,9 @@ void Differ::StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& obje
     }
     return;
   }
-  AddStart(i, m, objects, died, exit_code);
+  // Once a container has been restarting, every start counts, until it stays up long enough.
+  bool restarting = m.restarts_hash == d.spec_hash && m.restarts > 0;
+  AddStart(i, m, objects, died || restarting, exit_code);
 }
 
 void Differ::AddStart(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool restart,

@@ -341,6 +341,15 @@ std::vector<Case> Cases() {
        },
        {"remove_container 0 c1", "deploy 0 h1 restart exit=1"},
        {"0 -> pending"}},
+      {"StartAfterBackOffCountsAsRestart",
+       [](World& w) {
+         w.AddPreview("h1");
+         w.memories[0].restarts_hash = "h1";
+         w.memories[0].restarts = 2;
+         w.memories[0].retry_at = kNow - absl::Seconds(1);
+       },
+       {"deploy 0 h1 restart"},
+       {"0 -> pending"}},
       {"LongUptimeResetsBackOff",
        [](World& w) {
          w.AddServing((w.AddPreview("h1"), 0));

@@ -1,0 +1,557 @@
+// The reconcile loop; see reconciler.h.
+#include "reconciler/reconciler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "controller/base/log.h"
+#include "reconciler/spec_hash.h"
+
+namespace prevu::reconciler {
+namespace {
+
+using controller::Phase;
+using Outcome = JobReport::Outcome;
+
+absl::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kRunning:
+      return "running";
+    case Outcome::kReady:
+      return "ready";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kExited:
+      return "exited";
+    case Outcome::kCancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+// Sets a condition unless it already says exactly this; returns whether anything changed.
+bool Update(controller::PreviewStatus& status, absl::string_view type, bool ok,
+            absl::string_view reason, absl::string_view message, absl::Time now) {
+  const controller::Condition* c = status.FindCondition(type);
+  absl::string_view value = ok ? "True" : "False";
+  if (c != nullptr && c->status == value && c->reason == reason && c->message == message) {
+    return false;
+  }
+  status.SetCondition(type, value, reason, message, now);
+  return true;
+}
+
+// A string field for a log line, passed by way of log::Line's generic With(): the skeleton's
+// log.cc does not define the With(string_view, string_view) overload that log.h declares.
+absl::AlphaNum Text(absl::string_view text) { return absl::AlphaNum(text); }
+
+std::string ExitText(int exit_code) {
+  return exit_code < 0 ? "vanished" : absl::StrCat("exited with code ", exit_code);
+}
+
+}  // namespace
+
+Reconciler::Reconciler(controller::DesiredStore* store, ContainerRuntime* runtime,
+                       SourceFetcher* fetcher, proxy::RoutePublisher* publisher,
+                       const controller::HostConfig& config, const base::Clock* clock,
+                       ReconcilerOptions options)
+    : store_(store),
+      runtime_(runtime),
+      config_(config),
+      clock_(clock),
+      publisher_(publisher),
+      options_(std::move(options)),
+      host_names_(config_.proxy) {
+  job_context_.runtime = runtime;
+  job_context_.fetcher = fetcher;
+  job_context_.probe = options_.probe != nullptr ? options_.probe : &http_probe_;
+  job_context_.limits = config_.resources;
+  job_context_.work_dir =
+      options_.work_dir.empty() ? config_.state.dir + "/work" : options_.work_dir;
+  job_context_.health_timeout = options_.health_timeout;
+  job_context_.health_interval = options_.health_interval;
+}
+
+Reconciler::~Reconciler() { Stop(); }
+
+absl::Status Reconciler::Start() {
+  std::error_code ec;
+  std::filesystem::create_directories(job_context_.work_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Cannot create the work directory `", job_context_.work_dir,
+                     "` for fetched sources: ", ec.message(), ". Check `[state] dir`."));
+  }
+
+  pool_ = std::make_unique<WorkerPool>(config_.reconcile.max_parallel_builds);
+  subscription_ = store_->Subscribe([this] { Wake(); });
+  watch_ = runtime_->Watch([this] { Wake(); });
+  thread_ = std::thread([this] { Loop(); });
+  started_ = true;
+  log::Info("reconciler started")
+      .With("interval", Text(absl::FormatDuration(config_.reconcile.interval)))
+      .With("max_parallel_builds", config_.reconcile.max_parallel_builds);
+  return absl::OkStatus();
+}
+
+void Reconciler::Stop() {
+  if (!started_) {
+    return;
+  }
+  started_ = false;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+
+  store_->Unsubscribe(subscription_);
+  watch_.reset();
+  for (auto& [key, entry] : entries_) {
+    if (entry.job != nullptr) {
+      entry.job->Cancel();
+    }
+  }
+  pool_.reset();  // waits for the jobs that run; they stop at their next step
+  log::Info("reconciler stopped").With("passes", passes());
+}
+
+void Reconciler::Wake() {
+  absl::MutexLock lock(&mu_);
+  wake_ = true;
+}
+
+bool Reconciler::Healthy() const {
+  absl::MutexLock lock(&mu_);
+  return problem_.empty();
+}
+
+std::string Reconciler::Problem() const {
+  absl::MutexLock lock(&mu_);
+  return problem_;
+}
+
+int64_t Reconciler::passes() const {
+  absl::MutexLock lock(&mu_);
+  return passes_;
+}
+
+void Reconciler::Loop() {
+  auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; };
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&woken), next_wait_);
+      if (stopping_) {
+        return;
+      }
+      wake_ = false;
+    }
+    Pass();
+  }
+}
+
+void Reconciler::Pass() {
+  uint64_t pass = ++pass_id_;
+  auto started = std::chrono::steady_clock::now();
+  absl::Time now = clock_->Now();
+
+  // Job results first, and written, so that the store's statuses are the loop's.
+  ApplyReports(now);
+  WriteStatuses();
+
+  std::vector<controller::Preview> previews = store_->List();
+  absl::StatusOr<ActualState> actual = runtime_->List();
+  NoteListing(actual.status());
+  std::vector<DesiredPreview> desired = Describe(previews);
+  Plan plan = Diff(desired, actual.ok() ? &*actual : nullptr, now, options_.diff);
+
+  Execute(plan, desired, pass, now);
+  if (plan.routes_valid) {
+    Publish(plan, desired, now);
+  }
+  WriteStatuses();
+  DropUnseen(pass);
+
+  next_wait_ = NextWait(plan, now);
+  {
+    absl::MutexLock lock(&mu_);
+    ++passes_;
+  }
+  int64_t took_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+  log::Line(plan.actions.empty() ? log::Level::kDebug : log::Level::kInfo, "reconcile pass")
+      .With("pass", pass)
+      .With("previews", previews.size())
+      .With("actions", plan.actions.size())
+      .With("docker", Text(actual.ok() ? "ok" : "unreachable"))
+      .With("took_us", took_us);
+}
+
+void Reconciler::ApplyReports(absl::Time now) {
+  std::vector<JobReport> reports;
+  {
+    absl::MutexLock lock(&mu_);
+    reports.swap(reports_);
+  }
+  for (const JobReport& report : reports) {
+    auto it = entries_.find(report.key);
+    if (it == entries_.end() || it->second.memory.job_hash != report.spec_hash) {
+      continue;  // the preview was forgotten meanwhile
+    }
+    Apply(it->second, report, now);
+  }
+}
+
+void Reconciler::Apply(Entry& entry, const JobReport& report, absl::Time now) {
+  controller::PreviewStatus& status = entry.status;
+  if (!report.condition.empty()) {
+    Update(status, report.condition, report.condition_ok, report.reason, report.message, now);
+  }
+  if (!report.step.empty()) {
+    status.timings_ms[report.step] = report.took_ms;
+  }
+  if (!report.log_tail.empty()) {
+    status.log_tail = report.log_tail;
+  }
+  entry.dirty = true;
+  if (report.outcome == Outcome::kRunning) {
+    status.phase = report.phase;
+    return;
+  }
+  Finish(entry, report, now);
+}
+
+void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
+  PreviewMemory& memory = entry.memory;
+  controller::PreviewStatus& status = entry.status;
+  entry.job.reset();
+  memory.job_hash.clear();
+  log::Info("job finished")
+      .With("preview", Text(report.key))
+      .With("spec_hash", Text(report.spec_hash))
+      .With("outcome", Text(OutcomeName(report.outcome)))
+      .With("reason", Text(report.reason));
+  if (report.outcome == Outcome::kCancelled) {
+    return;
+  }
+
+  // What was built can be started again without a rebuild, and says how long it may live.
+  if (report.config != nullptr && !report.image_id.empty()) {
+    memory.image_hash = report.spec_hash;
+    memory.image_id = report.image_id;
+    entry.config = report.config;
+    entry.ttl = report.config->preview.ttl;
+  }
+  if (report.spec_hash == entry.spec_hash) {
+    status.observed_generation = entry.hash_generation;
+  }
+  if (report.outcome == Outcome::kReady) {
+    memory.ready_container = report.container.id;
+    memory.failed_hash.clear();
+    status.phase = Phase::kReady;
+    status.container_id = report.container.id;
+    status.image_id = report.image_id;
+    status.error.reset();
+    return;
+  }
+
+  // A container that exited is restarted by the next pass (with back-off); anything else waits
+  // for a new push or a redeploy.
+  if (report.outcome == Outcome::kFailed) {
+    memory.failed_hash = report.spec_hash;
+  }
+  status.phase = Phase::kFailed;
+  status.error = report.message;
+  if (report.condition != "Ready") {
+    Update(status, "Ready", false, report.reason, report.message, now);
+  }
+}
+
+std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::Preview>& previews) {
+  std::vector<DesiredPreview> desired;
+  desired.reserve(previews.size());
+  described_.clear();
+  described_.reserve(previews.size());
+  for (const controller::Preview& preview : previews) {
+    std::string key_text = preview.key.ToString();
+    auto [it, inserted] = entries_.try_emplace(key_text);
+    Entry& entry = it->second;
+    if (inserted) {
+      entry.key = preview.key;
+      entry.status = preview.status;
+    }
+    if (entry.hash_generation != preview.spec.generation) {
+      entry.spec_hash = SpecHash(preview.key, preview.spec, config_.resources);
+      entry.hash_generation = preview.spec.generation;
+    }
+    entry.seen_pass = pass_id_;
+    desired.push_back(
+        DesiredPreview{&preview, std::move(key_text), entry.spec_hash, entry.ttl, &entry.memory});
+    described_.push_back(&entry);
+  }
+  return desired;
+}
+
+void Reconciler::Execute(const Plan& plan, const std::vector<DesiredPreview>& desired,
+                         uint64_t pass, absl::Time now) {
+  // A preview is forgotten only when every removal of this pass for it worked.
+  absl::flat_hash_set<size_t> removal_failed;
+  for (const Action& action : plan.actions) {
+    Entry* entry = action.preview == kNoPreview ? nullptr : described_[action.preview];
+    bool failed = false;
+    if (action.type == ActionType::kForget) {
+      if (removal_failed.contains(action.preview) || entry->job != nullptr) {
+        continue;
+      }
+      absl::Status forgotten = store_->Forget(entry->key);
+      log::Info("preview forgotten")
+          .With("pass", pass)
+          .With("preview", Text(desired[action.preview].key))
+          .With("expired", Text(action.expired ? "true" : "false"))
+          .With("error", Text(forgotten.message()));
+      entry->forget = forgotten.ok();
+      continue;
+    }
+    if (action.type == ActionType::kDeploy || action.type == ActionType::kStart) {
+      StartJob(*entry, action, now);
+      continue;
+    }
+    ExecuteOne(action, entry, pass, now, &failed);
+    if (failed && action.preview != kNoPreview) {
+      removal_failed.insert(action.preview);
+    }
+  }
+}
+
+void Reconciler::ExecuteOne(const Action& action, Entry* entry, uint64_t pass, absl::Time now,
+                            bool* removal_failed) {
+  absl::Status done;
+  switch (action.type) {
+    case ActionType::kRemoveContainer:
+      done = runtime_->RemoveContainer(action.id);
+      *removal_failed = !done.ok();
+      break;
+    case ActionType::kRemoveNetwork:
+      done = runtime_->RemoveNetwork(action.id);
+      *removal_failed = !done.ok();
+      break;
+    case ActionType::kRemoveImage:
+      done = runtime_->RemoveImage(action.id);
+      *removal_failed = !done.ok();
+      break;
+    case ActionType::kEnsureNetwork: {
+      std::string key_text = entry->key.ToString();
+      done = runtime_->EnsureNetwork(NetworkName(key_text), PrevuLabels(key_text, "")).status();
+      break;
+    }
+    case ActionType::kCancel:
+      if (entry->job != nullptr && entry->job->spec_hash() == action.spec_hash) {
+        entry->job->Cancel();
+      }
+      break;
+    case ActionType::kAdopt: {
+      PreviewMemory& memory = entry->memory;
+      controller::PreviewStatus& status = entry->status;
+      bool adopted = memory.ready_container != action.id;
+      memory.ready_container = action.id;
+      status.phase = Phase::kReady;
+      status.container_id = action.id;
+      status.observed_generation = entry->hash_generation;
+      status.error.reset();
+      Update(status, "Running", true, "Running", "The container runs.", now);
+      Update(status, "Ready", true, adopted ? "Adopted" : "Healthy",
+             adopted ? "A running container of this spec was adopted without a rebuild."
+                     : "The app answers its health check.",
+             now);
+      entry->dirty = true;
+      break;
+    }
+    case ActionType::kResetBackoff:
+      entry->memory.restarts = 0;
+      entry->memory.retry_at = absl::InfinitePast();
+      break;
+    case ActionType::kCrashLoop: {
+      std::string message =
+          absl::StrCat("crashloop: the container keeps dying (it ", ExitText(action.exit_code),
+                       ", ", entry->memory.restarts, " restarts); Prevu starts it again in ",
+                       absl::FormatDuration(absl::Ceil(action.retry_at - now, absl::Seconds(1))),
+                       ". Its log tail shows why it exits.");
+      entry->status.phase = Phase::kFailed;
+      entry->status.error = message;
+      Update(entry->status, "Ready", false, "CrashLoop", message, now);
+      entry->dirty = true;
+      break;
+    }
+    case ActionType::kMarkDeleting:
+      entry->status.phase = Phase::kDeleting;
+      Update(entry->status, "Ready", false, action.expired ? "Expired" : "Closed",
+             action.expired ? "The preview outlived its `[preview] ttl` and is being removed."
+                            : "The request was closed; the preview is being removed.",
+             now);
+      Update(entry->status, "Routed", false, "Deleting", "The preview is being removed.", now);
+      entry->dirty = true;
+      break;
+    case ActionType::kDeploy:
+    case ActionType::kStart:
+    case ActionType::kForget:
+      break;  // handled by Execute
+  }
+
+  log::Line(done.ok() ? log::Level::kInfo : log::Level::kWarn, "reconcile action")
+      .With("pass", pass)
+      .With("action", Text(ActionTypeName(action.type)))
+      .With("preview", Text(entry != nullptr ? entry->key.ToString() : "-"))
+      .With("id", Text(action.id.empty() ? action.spec_hash : action.id))
+      .With("error", Text(done.message()));
+}
+
+void Reconciler::StartJob(Entry& entry, const Action& action, absl::Time now) {
+  PreviewMemory& memory = entry.memory;
+  const std::optional<controller::Preview> preview = store_->Get(entry.key);
+  if (!preview) {
+    return;
+  }
+  if (memory.restarts_hash != action.spec_hash) {
+    memory.restarts_hash = action.spec_hash;
+    memory.restarts = 0;
+    memory.retry_at = absl::InfinitePast();
+  }
+  if (action.restart) {
+    ++memory.restarts;
+    memory.retry_at = now + BackoffDelay(memory.restarts, options_.diff);
+    Update(entry.status, "Running", false, "Restarting",
+           absl::StrCat("The container ", ExitText(action.exit_code),
+                        "; starting it again (restart ", memory.restarts, ")."),
+           now);
+  }
+
+  PreviewJob::Input input{entry.key, preview->key.ToString(), preview->spec, action.spec_hash};
+  const controller::RepoEntry* repo = config_.FindRepo(entry.key.provider, entry.key.repo);
+  if (repo != nullptr) {
+    input.token = repo->git_token;
+    if (!repo->clone_url.empty()) {
+      input.spec.clone_url = repo->clone_url;
+    }
+  }
+  if (action.type == ActionType::kStart) {
+    input.image_id = action.image_id;
+    input.config = entry.config;
+  }
+
+  memory.job_hash = action.spec_hash;
+  entry.status.phase = Phase::kPending;
+  entry.dirty = true;
+  entry.job = std::make_shared<PreviewJob>(
+      job_context_, std::move(input), [this](JobReport report) { PostReport(std::move(report)); });
+  pool_->Post([job = entry.job] { job->Run(); });
+  log::Info("job queued")
+      .With("preview", Text(preview->key.ToString()))
+      .With("kind", Text(ActionTypeName(action.type)))
+      .With("spec_hash", Text(action.spec_hash))
+      .With("generation", preview->spec.generation)
+      .With("restart", Text(action.restart ? "true" : "false"));
+}
+
+void Reconciler::Publish(const Plan& plan, const std::vector<DesiredPreview>& desired,
+                         absl::Time now) {
+  std::vector<const controller::PreviewKey*> keys;
+  keys.reserve(plan.routes.size());
+  for (const RouteTarget& target : plan.routes) {
+    keys.push_back(&desired[target.preview].preview->key);
+  }
+  std::vector<std::string> hosts = host_names_.Assign(keys);
+
+  std::vector<proxy::Route> routes;
+  routes.reserve(plan.routes.size());
+  for (size_t i = 0; i < plan.routes.size(); ++i) {
+    const RouteTarget& target = plan.routes[i];
+    routes.push_back(
+        proxy::Route{hosts[i], target.ready, target.upstream_host, target.upstream_port});
+
+    Entry& entry = *described_[target.preview];
+    std::string url = host_names_.Url(hosts[i]);
+    bool changed = entry.status.url != url;
+    entry.status.url = std::move(url);
+    changed |= Update(entry.status, "Routed", target.ready, target.ready ? "Published" : "NotReady",
+                      target.ready ? absl::StrCat(hosts[i], " serves the preview.")
+                                   : absl::StrCat(hosts[i], " answers 503 until it is ready."),
+                      now);
+    entry.dirty |= changed;
+  }
+  publisher_->Publish(std::move(routes));
+}
+
+void Reconciler::WriteStatuses() {
+  for (auto& [key, entry] : entries_) {
+    if (entry.dirty && !entry.forget) {
+      store_->SetStatus(entry.key, entry.status);
+      entry.dirty = false;
+    }
+  }
+}
+
+void Reconciler::DropUnseen(uint64_t pass) {
+  // Forgotten previews, and ones that left the store some other way, once no job runs for them.
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    Entry& entry = it->second;
+    bool gone = entry.forget || entry.seen_pass != pass;
+    if (gone && entry.job != nullptr) {
+      entry.job->Cancel();
+    }
+    if (gone && entry.job == nullptr) {
+      entries_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  described_.clear();
+}
+
+void Reconciler::NoteListing(const absl::Status& listed) {
+  absl::MutexLock lock(&mu_);
+  if (listed.ok()) {
+    if (docker_failures_ > 0) {
+      log::Info("docker reachable again").With("failed_passes", docker_failures_);
+    }
+    docker_failures_ = 0;
+    problem_.clear();
+    return;
+  }
+  ++docker_failures_;
+  problem_ =
+      absl::StrCat("Docker cannot be reached, so previews are not reconciled (", listed.message(),
+                   "). Check that the daemon runs and that `[docker] "
+                   "socket` is right; Prevu retries by itself.");
+  log::Warn("docker unreachable")
+      .With("failed_passes", docker_failures_)
+      .With("error", Text(listed.message()));
+}
+
+absl::Duration Reconciler::NextWait(const Plan& plan, absl::Time now) const {
+  absl::Duration wait = config_.reconcile.interval;
+  if (docker_failures_ > 0) {
+    absl::Duration retry = absl::Seconds(1);
+    for (int i = 1; i < docker_failures_ && retry < options_.docker_retry_max; ++i) {
+      retry *= 2;
+    }
+    wait = std::min({wait, retry, options_.docker_retry_max});
+  }
+  if (plan.next_wake != absl::InfiniteFuture()) {
+    wait = std::min(wait, std::max(plan.next_wake - now, absl::Milliseconds(10)));
+  }
+  return wait;
+}
+
+void Reconciler::PostReport(JobReport report) {
+  absl::MutexLock lock(&mu_);
+  reports_.push_back(std::move(report));
+  wake_ = true;
+}
+
+}  // namespace prevu::reconciler

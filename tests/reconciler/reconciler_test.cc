@@ -1,0 +1,414 @@
+// Unit tests of the reconcile loop around its seams: a fake container runtime, fetcher, health
+// probe and route publisher, and an in-memory desired store. They check what the loop does with
+// the diff's plan: jobs, status, routes, back-off, safe deletion and adoption.
+#include "reconciler/reconciler.h"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/reconciler/fake_desired_store.h"
+#include "tests/reconciler/loop_fakes.h"
+
+namespace prevu::reconciler {
+namespace {
+
+using controller::Phase;
+using controller::PreviewKey;
+using ::testing::HasSubstr;
+
+constexpr char kSha1[] = "1111111111111111111111111111111111111111";
+constexpr char kSha2[] = "2222222222222222222222222222222222222222";
+constexpr char kSha3[] = "3333333333333333333333333333333333333333";
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  ReconcilerTest() : store_(&clock_) {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("reconciler_test_", getpid(), "_", reinterpret_cast<uintptr_t>(this));
+    config_.state.dir = dir_.string();
+    config_.proxy.domain = "localhost";
+    config_.proxy.listen = "0.0.0.0:8080";
+    config_.reconcile.interval = absl::Milliseconds(50);
+  }
+
+  ~ReconcilerTest() override {
+    loop_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void StartLoop(absl::Duration health_timeout = absl::Seconds(30)) {
+    ReconcilerOptions options;
+    options.probe = &probe_;
+    options.health_timeout = health_timeout;
+    options.health_interval = absl::Milliseconds(5);
+    loop_ = std::make_unique<Reconciler>(&store_, &runtime_, &fetcher_, &publisher_, config_,
+                                         &clock_, options);
+    ASSERT_TRUE(loop_->Start().ok());
+  }
+
+  static PreviewKey Key(int64_t number) {
+    return PreviewKey{controller::Provider::kGitHub, "acme/shop", number};
+  }
+
+  void Push(int64_t number, const std::string& sha) {
+    controller::SpecUpdate update{
+        "file:///srv/acme/shop.git", sha, "feature", "main", "A change", "alice"};
+    ASSERT_TRUE(store_.Upsert(Key(number), update).ok());
+  }
+
+  controller::PreviewStatus Status(int64_t number) {
+    std::optional<controller::Preview> preview = store_.Get(Key(number));
+    return preview ? preview->status : controller::PreviewStatus{};
+  }
+
+  // Polls `done` until it holds; false after a generous deadline (a hang, not a slow pass).
+  static bool WaitFor(const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+  }
+
+  bool WaitForPhase(int64_t number, Phase phase) {
+    return WaitFor([&] { return Status(number).phase == phase; });
+  }
+
+  // Waits until the loop has run `n` more passes.
+  void Passes(int n) {
+    int64_t target = loop_->passes() + n;
+    for (int i = 0; i < n; ++i) {
+      loop_->Wake();
+    }
+    ASSERT_TRUE(WaitFor([&] { return loop_->passes() >= target; }));
+  }
+
+  const controller::Condition& Condition(int64_t number, const std::string& type) {
+    static controller::Condition missing;
+    last_status_ = Status(number);
+    const controller::Condition* c = last_status_.FindCondition(type);
+    return c != nullptr ? *c : missing;
+  }
+
+  std::filesystem::path dir_;
+  base::FakeClock clock_;
+  fakes::FakeDesiredStore store_;
+  fakes::FakeRuntime runtime_;
+  fakes::FakeFetcher fetcher_;
+  fakes::FakeProbe probe_;
+  fakes::FakePublisher publisher_;
+  controller::HostConfig config_;
+  std::unique_ptr<Reconciler> loop_;
+  controller::PreviewStatus last_status_;
+};
+
+TEST_F(ReconcilerTest, OpenedPreviewBecomesReadyWithStatusAndRoute) {
+  fetcher_.SetPrevuToml("version = 1\n[run]\nport = 9000\nhealth_path = \"/up\"\n");
+  StartLoop();
+
+  Push(12, kSha1);
+
+  ASSERT_TRUE(WaitForPhase(12, Phase::kReady));
+  controller::PreviewStatus status = Status(12);
+  EXPECT_EQ(status.observed_generation, 1);
+  EXPECT_EQ(status.url, "http://pr-12-shop.localhost:8080");
+  EXPECT_FALSE(status.error.has_value());
+  for (const char* type : {"Fetched", "Built", "Running", "Ready"}) {
+    EXPECT_EQ(Condition(12, type).status, "True") << type;
+  }
+  EXPECT_THAT(status.log_tail, HasSubstr("building prevu/acme/shop:12-111111111111"));
+  for (const char* step : {"fetch", "build", "start", "health"}) {
+    EXPECT_TRUE(status.timings_ms.contains(step)) << step;
+  }
+  EXPECT_EQ(probe_.last_path(), "/up");
+  EXPECT_EQ(runtime_.LastSpec().port, 9000);
+  EXPECT_EQ(runtime_.LastSpec().memory_bytes, config_.resources.default_memory_bytes);
+  EXPECT_EQ(fetcher_.last().sha, kSha1);
+
+  ASSERT_EQ(runtime_.State().containers.size(), 1u);
+  ActualContainer container = runtime_.State().containers[0];
+  EXPECT_EQ(status.container_id, container.id);
+  EXPECT_EQ(container.key, "github/acme/shop#12");
+  ASSERT_TRUE(WaitFor([&] {
+    std::vector<proxy::Route> routes = publisher_.routes();
+    return routes.size() == 1 && routes[0].ready;
+  }));
+  proxy::Route route = publisher_.routes()[0];
+  EXPECT_EQ(route.host, "pr-12-shop.localhost");
+  EXPECT_EQ(route.upstream_host, "127.0.0.1");
+  EXPECT_EQ(route.upstream_port, container.upstream_port);
+  EXPECT_TRUE(WaitFor([&] { return Condition(12, "Routed").status == "True"; }));
+}
+
+TEST_F(ReconcilerTest, PreviewBeingBuiltIsRoutedAsNotReady) {
+  runtime_.HoldBuilds(true);
+  StartLoop();
+
+  Push(3, kSha1);
+
+  ASSERT_TRUE(WaitFor([&] { return Status(3).phase == Phase::kBuilding; }));
+  ASSERT_TRUE(WaitFor([&] { return publisher_.routes().size() == 1; }));
+  EXPECT_FALSE(publisher_.routes()[0].ready);
+  EXPECT_EQ(publisher_.routes()[0].host, "pr-3-shop.localhost");
+  runtime_.HoldBuilds(false);
+}
+
+TEST_F(ReconcilerTest, PushRebuildsWhileOldContainerServesThenReplacesIt) {
+  StartLoop();
+  Push(1, kSha1);
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  ActualContainer old_container = runtime_.State().containers[0];
+  runtime_.HoldBuilds(true);
+
+  Push(1, kSha2);
+  ASSERT_TRUE(WaitFor([&] { return runtime_.builds_started() == 2; }));
+  Passes(2);
+
+  // The old container still serves while the new image is built.
+  ASSERT_EQ(runtime_.State().containers.size(), 1u);
+  EXPECT_EQ(runtime_.State().containers[0].id, old_container.id);
+  ASSERT_EQ(publisher_.routes().size(), 1u);
+  EXPECT_TRUE(publisher_.routes()[0].ready);
+  EXPECT_EQ(publisher_.routes()[0].upstream_port, old_container.upstream_port);
+
+  runtime_.HoldBuilds(false);
+  ASSERT_TRUE(WaitFor([&] {
+    ActualState state = runtime_.State();
+    return Status(1).observed_generation == 2 && Status(1).phase == Phase::kReady &&
+           state.containers.size() == 1 && state.containers[0].id != old_container.id &&
+           state.images.size() == 1;
+  }));
+  EXPECT_NE(runtime_.State().images[0].id, old_container.image_id);
+  EXPECT_TRUE(WaitFor([&] {
+    return publisher_.routes().size() == 1 &&
+           publisher_.routes()[0].upstream_port == runtime_.State().containers[0].upstream_port;
+  }));
+}
+
+TEST_F(ReconcilerTest, BuildOvertakenByNewerPushIsCancelled) {
+  runtime_.HoldBuilds(true);
+  StartLoop();
+  Push(1, kSha1);
+  ASSERT_TRUE(WaitFor([&] { return runtime_.builds_started() == 1; }));
+
+  Push(1, kSha2);
+
+  ASSERT_TRUE(WaitFor([&] { return runtime_.builds_cancelled() == 1; }));
+  runtime_.HoldBuilds(false);
+  ASSERT_TRUE(WaitFor(
+      [&] { return Status(1).phase == Phase::kReady && Status(1).observed_generation == 2; }));
+  EXPECT_EQ(fetcher_.last().sha, kSha2);
+  EXPECT_EQ(runtime_.State().containers.size(), 1u);
+}
+
+TEST_F(ReconcilerTest, ClosedPreviewIsRemovedEntirelyAndForgotten) {
+  StartLoop();
+  Push(1, kSha1);
+  Push(2, kSha1);
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  ASSERT_TRUE(WaitForPhase(2, Phase::kReady));
+
+  ASSERT_TRUE(store_.Close(Key(1)).ok());
+
+  ASSERT_TRUE(WaitFor([&] { return !store_.Get(Key(1)).has_value(); }));
+  ActualState state = runtime_.State();
+  ASSERT_EQ(state.containers.size(), 1u);
+  EXPECT_EQ(state.containers[0].key, "github/acme/shop#2");
+  ASSERT_EQ(state.networks.size(), 1u);
+  EXPECT_EQ(state.networks[0].key, "github/acme/shop#2");
+  ASSERT_EQ(state.images.size(), 1u);
+  EXPECT_EQ(state.images[0].key, "github/acme/shop#2");
+  ASSERT_TRUE(WaitFor([&] { return publisher_.routes().size() == 1; }));
+  EXPECT_EQ(publisher_.routes()[0].host, "pr-2-shop.localhost");
+}
+
+TEST_F(ReconcilerTest, KilledContainerIsStartedAgainWithoutRebuild) {
+  StartLoop();
+  Push(1, kSha1);
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  std::string first = Status(1).container_id;
+
+  runtime_.Kill(first);
+  runtime_.Event();
+
+  ASSERT_TRUE(WaitFor([&] {
+    controller::PreviewStatus status = Status(1);
+    return status.phase == Phase::kReady && status.container_id != first;
+  }));
+  EXPECT_EQ(runtime_.builds_started(), 1);
+  EXPECT_EQ(fetcher_.fetches(), 1);
+  ASSERT_EQ(runtime_.State().containers.size(), 1u);
+  EXPECT_TRUE(runtime_.State().containers[0].running);
+}
+
+TEST_F(ReconcilerTest, ContainerThatKeepsDyingBacksOffAndShowsCrashLoop) {
+  runtime_.CrashOnStart(true);
+  probe_.SetHealthy(false);
+  StartLoop();
+
+  Push(1, kSha1);
+
+  // First start, then one immediate restart; the next one waits for the back-off.
+  ASSERT_TRUE(WaitFor([&] { return Condition(1, "Ready").reason == "CrashLoop"; }));
+  EXPECT_THAT(Condition(1, "Ready").message, HasSubstr("crashloop"));
+  EXPECT_THAT(*Status(1).error, HasSubstr("exited with code 3"));
+  EXPECT_EQ(runtime_.runs(), 2);
+  Passes(3);
+  EXPECT_EQ(runtime_.runs(), 2);
+
+  // After the back-off, one more start; it dies too and the next wait is twice as long.
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(WaitFor([&] { return runtime_.runs() >= 3; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return absl::StrContains(Condition(1, "Ready").message, "starts it again in 4s"); }));
+  EXPECT_EQ(Condition(1, "Ready").reason, "CrashLoop");
+  Passes(3);
+  EXPECT_EQ(runtime_.runs(), 3);
+  EXPECT_EQ(runtime_.builds_started(), 1);
+}
+
+TEST_F(ReconcilerTest, FailedBuildShowsDockersMessageAndIsNotRetried) {
+  runtime_.SetBuildError("COPY failed: file not found in build context: app.js");
+  StartLoop();
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitForPhase(1, Phase::kFailed));
+  EXPECT_THAT(*Status(1).error, HasSubstr("COPY failed: file not found"));
+  EXPECT_EQ(Condition(1, "Built").status, "False");
+  EXPECT_EQ(Condition(1, "Built").reason, "BuildFailed");
+  EXPECT_EQ(Condition(1, "Ready").status, "False");
+  Passes(3);
+  EXPECT_EQ(runtime_.builds_started(), 1);
+
+  // A new push is tried again.
+  runtime_.SetBuildError("");
+  Push(1, kSha2);
+  EXPECT_TRUE(WaitForPhase(1, Phase::kReady));
+}
+
+TEST_F(ReconcilerTest, InvalidPrevuTomlFailsWithLineAndColumn) {
+  fetcher_.SetPrevuToml("version = 1\n[run]\nport = \"eighty\"\n");
+  StartLoop();
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitForPhase(1, Phase::kFailed));
+  EXPECT_THAT(*Status(1).error, ::testing::ContainsRegex("\\.prevu\\.toml:3:[0-9]+: "));
+  EXPECT_EQ(Condition(1, "Built").reason, "InvalidConfig");
+  EXPECT_EQ(runtime_.builds_started(), 0);
+}
+
+TEST_F(ReconcilerTest, FetchFailureIsReported) {
+  fetcher_.SetError(absl::NotFoundError("no ref of file:///srv/acme/shop.git has the commit"));
+  StartLoop();
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitForPhase(1, Phase::kFailed));
+  EXPECT_THAT(*Status(1).error, HasSubstr("no ref of file:///srv/acme/shop.git has the commit"));
+  EXPECT_EQ(Condition(1, "Fetched").reason, "FetchFailed");
+}
+
+TEST_F(ReconcilerTest, AppThatNeverAnswersFailsWithItsLastOutput) {
+  probe_.SetHealthy(false);
+  StartLoop(/*health_timeout=*/absl::Milliseconds(300));
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitForPhase(1, Phase::kFailed));
+  EXPECT_THAT(*Status(1).error, HasSubstr("fatal: cannot open database"));
+  EXPECT_EQ(Condition(1, "Ready").reason, "Unhealthy");
+  EXPECT_TRUE(WaitFor([&] { return runtime_.State().containers.empty(); }));
+}
+
+TEST_F(ReconcilerTest, UnreachableDockerIsReportedAndNothingIsRemoved) {
+  StartLoop();
+  Push(1, kSha1);
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  int publishes = publisher_.publishes();
+
+  runtime_.SetListError(absl::UnavailableError("connect /var/run/docker.sock: no such file"));
+  ASSERT_TRUE(store_.Close(Key(1)).ok());
+  ASSERT_TRUE(WaitFor([&] { return !loop_->Healthy(); }));
+  Passes(2);
+
+  EXPECT_THAT(loop_->Problem(), HasSubstr("Docker cannot be reached"));
+  EXPECT_THAT(loop_->Problem(), HasSubstr("no such file"));
+  EXPECT_EQ(runtime_.State().containers.size(), 1u);
+  EXPECT_TRUE(store_.Get(Key(1)).has_value());
+  EXPECT_EQ(publisher_.publishes(), publishes);  // the proxy keeps its routes
+
+  runtime_.SetListError(absl::OkStatus());
+  ASSERT_TRUE(WaitFor([&] { return !store_.Get(Key(1)).has_value(); }));
+  EXPECT_TRUE(loop_->Healthy());
+  EXPECT_TRUE(runtime_.State().containers.empty());
+}
+
+TEST_F(ReconcilerTest, RestartedLoopAdoptsRunningContainerWithoutRebuild) {
+  StartLoop();
+  Push(1, kSha1);
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  std::string container = Status(1).container_id;
+  loop_.reset();
+  store_.SetStatus(Key(1), controller::PreviewStatus{});  // status is not durable
+
+  StartLoop();
+
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  EXPECT_EQ(Status(1).container_id, container);
+  EXPECT_EQ(Condition(1, "Ready").reason, "Adopted");
+  EXPECT_EQ(runtime_.builds_started(), 1);
+  EXPECT_EQ(runtime_.runs(), 1);
+}
+
+TEST_F(ReconcilerTest, RemovedNetworkIsRecreatedAndContainerReplaced) {
+  StartLoop();
+  Push(1, kSha1);
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  std::string first = Status(1).container_id;
+
+  runtime_.DropNetworks();
+  runtime_.Event();
+
+  ASSERT_TRUE(
+      WaitFor([&] { return Status(1).phase == Phase::kReady && Status(1).container_id != first; }));
+  ActualState state = runtime_.State();
+  ASSERT_EQ(state.networks.size(), 1u);
+  ASSERT_EQ(state.containers.size(), 1u);
+  EXPECT_EQ(state.containers[0].network, state.networks[0].name);
+}
+
+TEST_F(ReconcilerTest, ExpiredPreviewIsRemovedAndForgotten) {
+  StartLoop();
+  Push(1, kSha1);
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+
+  clock_.Advance(absl::Hours(24 * 7) + absl::Seconds(1));
+  loop_->Wake();
+
+  ASSERT_TRUE(WaitFor([&] { return !store_.Get(Key(1)).has_value(); }));
+  EXPECT_TRUE(runtime_.State().containers.empty());
+  EXPECT_TRUE(runtime_.State().images.empty());
+}
+
+TEST_F(ReconcilerTest, ObjectsOfUnknownPreviewsAreRemoved) {
+  ASSERT_TRUE(runtime_.EnsureNetwork("stray", {{kLabelKey, "github/gone/repo#9"}}).ok());
+  StartLoop();
+
+  EXPECT_TRUE(WaitFor([&] { return runtime_.State().networks.empty(); }));
+}
+
+}  // namespace
+}  // namespace prevu::reconciler
