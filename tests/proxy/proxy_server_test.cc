@@ -145,6 +145,45 @@ TEST_F(ProxyServerTest, KeepAliveReusesUpstreamConnections) {
   EXPECT_EQ(server_->metrics().UpstreamReuses(), 99u);
 }
 
+TEST_F(ProxyServerTest, RequestOnAPooledConnectionTheUpstreamClosedIsSentAgain) {
+  RecordingUpstream upstream;
+  upstream.CloseAfterEachResponse();
+  ProxyConfig config;
+  config.threads = 1;
+  StartProxy(config);
+  server_->routes()->Publish({ReadyRoute("a", upstream.port())});
+  Client client(port());
+
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client.Send(Get("a")));
+    EXPECT_EQ(client.Read().status, 200) << "request " << i;
+  }
+
+  EXPECT_EQ(upstream.requests().size(), 3u);
+  EXPECT_EQ(upstream.connections(), 3);
+  EXPECT_EQ(server_->metrics().UpstreamErrors(UpstreamError::kReset), 0u);
+}
+
+TEST_F(ProxyServerTest, HeadAndNoContentResponsesHaveNoBody) {
+  RecordingUpstream upstream([](const RecordingUpstream::Request& request) {
+    if (TargetOf(request) == "/empty") {
+      return std::string("HTTP/1.1 204 No Content\r\n\r\n");
+    }
+    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+  });
+  StartProxy();
+  server_->routes()->Publish({ReadyRoute("a", upstream.port())});
+  Client client(port());
+
+  client.Send("HEAD /big HTTP/1.1\r\nHost: a\r\n\r\n" + Get("a", "/empty") + Get("a", "/empty"));
+  Client::Response first = client.Read(10000, /*head_request=*/true);
+
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(HeaderValue(first.head, "content-length"), "1000");
+  EXPECT_EQ(client.Read().status, 204);
+  EXPECT_EQ(client.Read().status, 204);
+}
+
 TEST_F(ProxyServerTest, PipelinedRequestsAreAnsweredInOrder) {
   RecordingUpstream upstream([](const RecordingUpstream::Request& request) {
     return RecordingUpstream::Ok(TargetOf(request));

@@ -139,7 +139,7 @@ bool Client::Send(const std::string& bytes) {
 
 bool Client::Fill(int timeout_ms) { return ReadMore(fd_, &pending_, timeout_ms); }
 
-Client::Response Client::Read(int timeout_ms) {
+Client::Response Client::Read(int timeout_ms, bool head_request) {
   Response response;
   size_t end;
   while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
@@ -152,7 +152,9 @@ Client::Response Client::Read(int timeout_ms) {
   int status = std::atoi(response.head.substr(9, 3).c_str());
 
   std::string length = HeaderValue(response.head, "content-length");
-  if (Lower(HeaderValue(response.head, "transfer-encoding")) == "chunked") {
+  if (head_request) {
+    // No body follows the head.
+  } else if (Lower(HeaderValue(response.head, "transfer-encoding")) == "chunked") {
     std::string raw;
     if (!ReadChunked(fd_, &pending_, &raw, &response.body, timeout_ms)) {
       return response;
@@ -272,7 +274,8 @@ void RecordingUpstream::Serve(int fd) {
     if (response.empty()) {
       continue;  // the handler answered on its own, or wants no answer
     }
-    if (::send(fd, response.data(), response.size(), MSG_NOSIGNAL) < 0) {
+    if (::send(fd, response.data(), response.size(), MSG_NOSIGNAL) < 0 || close_after_response_) {
+      ::shutdown(fd, SHUT_RDWR);
       return;
     }
   }

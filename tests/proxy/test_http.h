@@ -30,8 +30,9 @@ class Client {
     std::string body;
     bool closed = false;  // the proxy closed the connection after it
   };
-  // Reads one response (Content-Length, chunked, or until close) within `timeout_ms`.
-  Response Read(int timeout_ms = 10000);
+  // Reads one response (Content-Length, chunked, or until close) within `timeout_ms`. The
+  // response to a HEAD request has no body, whatever its head says.
+  Response Read(int timeout_ms = 10000, bool head_request = false);
 
   // True when the peer closed the connection (read returns 0 or fails) within `timeout_ms`.
   bool WaitClosed(int timeout_ms = 10000);
@@ -63,6 +64,9 @@ class RecordingUpstream {
 
   uint16_t port() const { return port_; }
   int connections() const { return connections_.load(); }
+  // Closes each connection after one response, without saying so: as an upstream does whose
+  // keep-alive timeout ran out while the proxy held the connection in its pool.
+  void CloseAfterEachResponse() { close_after_response_ = true; }
   std::vector<Request> requests();
 
   // A response of status 200 with `body` and a Content-Length.
@@ -77,6 +81,7 @@ class RecordingUpstream {
   uint16_t port_ = 0;
   std::atomic<int> connections_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> close_after_response_{false};
   std::mutex mu_;
   std::vector<Request> requests_;
   std::vector<int> open_fds_;
