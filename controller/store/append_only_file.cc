@@ -127,11 +127,15 @@ absl::Status ReplaceFileDurably(const std::string& path, absl::string_view conte
     }
   }
 
+  return RenameDurably(tmp, path);
+}
+
+absl::Status RenameDurably(const std::string& from, const std::string& to) {
   // The rename is atomic, but only the directory's fsync makes it survive a power cut.
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return FileError("cannot rename to", path);
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return FileError("cannot rename to", to);
   }
-  return SyncDirectory(ParentDirectory(path));
+  return SyncDirectory(ParentDirectory(to));
 }
 
 absl::Status TruncateFile(const std::string& path, int64_t size) {

@@ -47,6 +47,9 @@ absl::StatusOr<std::optional<std::string>> ReadFileIfExists(const std::string& p
 // perhaps the .tmp, which callers delete on start).
 absl::Status ReplaceFileDurably(const std::string& path, absl::string_view contents);
 
+// Renames `from` to `to`, replacing it, and syncs the directory so the rename survives a crash.
+absl::Status RenameDurably(const std::string& from, const std::string& to);
+
 // Cuts `path` to `size` bytes and syncs it.
 absl::Status TruncateFile(const std::string& path, int64_t size);
 

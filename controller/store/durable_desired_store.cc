@@ -63,6 +63,18 @@ DurableDesiredStore::DurableDesiredStore(std::unique_ptr<StoreDirectory> directo
   }
 }
 
+DurableDesiredStore::~DurableDesiredStore() {
+  // Writers are gone by contract, so no compaction can start; one may still be running.
+  std::thread compactor;
+  {
+    absl::MutexLock lock(&mu_);
+    compactor = std::move(compactor_);
+  }
+  if (compactor.joinable()) {
+    compactor.join();
+  }
+}
+
 absl::StatusOr<std::unique_ptr<DurableDesiredStore>> DurableDesiredStore::Open(
     const std::string& dir, const base::Clock* clock, const DesiredStoreOptions& options,
     TestHooks hooks) {
@@ -91,6 +103,18 @@ absl::StatusOr<std::unique_ptr<DurableDesiredStore>> DurableDesiredStore::Open(
     return journal.status();
   }
   store->journal_ = *std::move(journal);
+  absl::StatusOr<std::optional<int64_t>> next_seq = Journal::ReplayNext(
+      dir, snapshot->journal_seq, [&store](SpecRecord record) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        store->ApplyLocked(std::move(record));
+      });
+  if (!next_seq.ok()) {
+    return next_seq.status();
+  }
+  absl::Status finished = *next_seq ? store->FinishCutCompactionLocked(**next_seq)
+                                    : RemoveIfExists(absl::StrCat(dir, "/journal.new"));
+  if (!finished.ok()) {
+    return finished;
+  }
 
   log::Info("desired store opened")
       .With("dir", LogText(dir))
@@ -99,9 +123,6 @@ absl::StatusOr<std::unique_ptr<DurableDesiredStore>> DurableDesiredStore::Open(
       .With("journal_records", store->journal_->records())
       .With("took_ms", static_cast<int64_t>(SecondsSince(start) * 1000));
   store->MaybeCompactLocked();
-  if (!store->failure_.ok()) {
-    return store->failure_;
-  }
   return store;
 }
 
@@ -209,6 +230,12 @@ void DurableDesiredStore::Unsubscribe(uint64_t id) { notifier_.Unsubscribe(id); 
 int64_t DurableDesiredStore::compactions() const {
   absl::ReaderMutexLock lock(&mu_);
   return compactions_;
+}
+
+void DurableDesiredStore::AwaitCompactionForTesting() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](bool* compacting) { return !*compacting; }, &compacting_));
 }
 
 size_t DurableDesiredStore::queued_for_testing() const {
@@ -331,54 +358,107 @@ void DurableDesiredStore::ApplyLocked(SpecRecord record) {
   it->second.spec = *std::move(record.spec);
 }
 
-void DurableDesiredStore::MaybeCompactLocked() {
-  int64_t bytes = journal_->bytes();
-  int64_t records = journal_->records();
-  if (bytes < std::max(options_.compact_after_bytes, compact_floor_bytes_) &&
-      records < std::max(options_.compact_after_records, compact_floor_records_)) {
-    return;
-  }
-
-  // The journal is owned by this thread, so the durable map holds exactly what it holds.
-  SteadyClock::time_point start = SteadyClock::now();
+Snapshot DurableDesiredStore::SnapshotLocked(int64_t journal_seq) const {
   Snapshot snapshot;
-  snapshot.journal_seq = journal_->seq() + 1;
+  snapshot.journal_seq = journal_seq;
   snapshot.records.reserve(previews_.size());
   for (const auto& [key, preview] : previews_) {
     snapshot.records.push_back(SpecRecord{key, preview.spec});
   }
-  mu_.Unlock();
-  absl::Status written = snapshot.Write(directory_->path());
-  absl::Status restarted = written.ok() ? journal_->Restart(snapshot.journal_seq) : written;
-  mu_.Lock();
+  return snapshot;
+}
 
-  if (!written.ok()) {
-    // The old journal is still whole and current; try again once it has grown as much again.
-    compact_floor_bytes_ = bytes + options_.compact_after_bytes;
-    compact_floor_records_ = records + options_.compact_after_records;
+void DurableDesiredStore::MaybeCompactLocked() {
+  int64_t bytes = journal_->bytes();
+  int64_t records = journal_->records();
+  if (compaction_failed_) {
+    compaction_failed_ = false;
+    CompactionFailedLocked();
+  }
+  if (compacting_ || (bytes < std::max(options_.compact_after_bytes, compact_floor_bytes_) &&
+                      records < std::max(options_.compact_after_records, compact_floor_records_))) {
+    return;
+  }
+
+  // Move appends to journal.new, unless a failed compaction left them there already. The caller
+  // owns the journal, so the durable map holds exactly what the old journal holds.
+  if (!next_journal_active_) {
+    mu_.Unlock();
+    absl::StatusOr<std::unique_ptr<Journal>> next =
+        Journal::CreateNext(directory_->path(), journal_->seq() + 1);
+    mu_.Lock();
+    if (!next.ok()) {
+      log::Error("cannot start a new journal for compaction")
+          .With("dir", LogText(directory_->path()))
+          .With("error", LogText(next.status().message()));
+      CompactionFailedLocked();
+      return;
+    }
+    journal_ = *std::move(next);
+    next_journal_active_ = true;
+  }
+
+  // The snapshot may hold records of journal.new too: replaying them again is harmless.
+  compacting_ = true;
+  if (compactor_.joinable()) {
+    compactor_.join();  // the previous compaction has finished: it cleared compacting_
+  }
+  compactor_ = std::thread(
+      [this, snapshot = SnapshotLocked(journal_->seq()), records] { Compact(snapshot, records); });
+}
+
+void DurableDesiredStore::Compact(const Snapshot& snapshot, int64_t journal_records) {
+  SteadyClock::time_point start = SteadyClock::now();
+  if (hooks_.before_snapshot) {
+    hooks_.before_snapshot();
+  }
+  absl::Status status = snapshot.Write(directory_->path());
+  if (status.ok()) {
+    status = Journal::PromoteNext(directory_->path());
+  }
+
+  absl::MutexLock lock(&mu_);
+  compacting_ = false;
+  if (!status.ok()) {
+    // The journal belongs to the writers; the next of them to sync sets when to try again.
+    compaction_failed_ = true;
     log::Error("compaction failed; the journal keeps growing")
         .With("dir", LogText(directory_->path()))
-        .With("error", LogText(written.message()));
+        .With("error", LogText(status.message()));
     return;
   }
-  if (!restarted.ok()) {
-    // The snapshot now points past the old journal, so appending to it would lose writes.
-    failure_ = absl::UnavailableError(
-        absl::StrCat("the desired store cannot start a new journal (", restarted.message(),
-                     "); writes are refused until Prevu is restarted"));
-    log::Error("new journal failed; refusing writes")
-        .With("dir", LogText(directory_->path()))
-        .With("error", LogText(restarted.message()));
-    return;
-  }
+  next_journal_active_ = false;
   compact_floor_bytes_ = 0;
   compact_floor_records_ = 0;
   ++compactions_;
   log::Info("journal compacted")
       .With("previews", snapshot.records.size())
-      .With("journal_records", records)
-      .With("journal_bytes", bytes)
+      .With("journal_records", journal_records)
       .With("took_ms", static_cast<int64_t>(SecondsSince(start) * 1000));
+}
+
+void DurableDesiredStore::CompactionFailedLocked() {
+  // Every journal on disk is still whole and replayable; try again once the journal has grown
+  // as much again, rather than on every write.
+  compact_floor_bytes_ = journal_->bytes() + options_.compact_after_bytes;
+  compact_floor_records_ = journal_->records() + options_.compact_after_records;
+}
+
+absl::Status DurableDesiredStore::FinishCutCompactionLocked(int64_t next_seq) {
+  // Fold both journals into a snapshot numbered past them, then start `journal` afresh; until
+  // the new journal exists, both old ones are older than the snapshot and are dropped on open.
+  int64_t seq = std::max(journal_->seq(), next_seq) + 1;
+  absl::Status status = SnapshotLocked(seq).Write(directory_->path());
+  if (status.ok()) {
+    status = journal_->Restart(seq);
+  }
+  if (status.ok()) {
+    status = RemoveIfExists(absl::StrCat(directory_->path(), "/journal.new"));
+  }
+  log::Info("finished a compaction cut short by a restart")
+      .With("dir", LogText(directory_->path()))
+      .With("journal_seq", seq);
+  return status;
 }
 
 }  // namespace store

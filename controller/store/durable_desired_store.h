@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -18,6 +19,7 @@
 #include "controller/base/metrics.h"
 #include "controller/desired_store.h"
 #include "controller/store/journal.h"
+#include "controller/store/snapshot.h"
 #include "controller/store/spec_record.h"
 #include "controller/store/store_directory.h"
 #include "controller/store/wake_notifier.h"
@@ -31,11 +33,15 @@ class DurableDesiredStore final : public DesiredStore {
     // Runs on the syncing thread after a batch is written and before it is synced, with no
     // store lock held.
     std::function<void()> before_sync;
+    // Runs on the compaction thread before the snapshot is written.
+    std::function<void()> before_snapshot;
   };
 
   static absl::StatusOr<std::unique_ptr<DurableDesiredStore>> Open(
       const std::string& dir, const base::Clock* clock, const DesiredStoreOptions& options,
       TestHooks hooks = {});
+  // Waits for a compaction in progress. Callers must have stopped writing.
+  ~DurableDesiredStore() override;
 
   absl::StatusOr<WriteResult> Upsert(const PreviewKey& key, const SpecUpdate& update) override;
   absl::StatusOr<WriteResult> Close(const PreviewKey& key) override;
@@ -49,6 +55,8 @@ class DurableDesiredStore final : public DesiredStore {
 
   // How many times the journal has been folded into a snapshot since Open.
   int64_t compactions() const;
+  // Returns once no compaction is running.
+  void AwaitCompactionForTesting();
   // How many records wait for the next sync.
   size_t queued_for_testing() const;
 
@@ -81,7 +89,14 @@ class DurableDesiredStore final : public DesiredStore {
   absl::Status AwaitDurableLocked(int64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SyncBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyLocked(SpecRecord record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Snapshot SnapshotLocked(int64_t journal_seq) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Called by the journal's owner after a sync: starts a compaction when one is due.
   void MaybeCompactLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The compaction thread: writes the snapshot and promotes journal.new.
+  void Compact(const Snapshot& snapshot, int64_t journal_records) ABSL_LOCKS_EXCLUDED(mu_);
+  void CompactionFailedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // On open, when journal.new numbered `next_seq` was replayed: completes that compaction.
+  absl::Status FinishCutCompactionLocked(int64_t next_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::unique_ptr<StoreDirectory> directory_;
   const base::Clock* const clock_;
@@ -106,6 +121,12 @@ class DurableDesiredStore final : public DesiredStore {
   int64_t compact_floor_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t compact_floor_records_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t compactions_ ABSL_GUARDED_BY(mu_) = 0;
+  // A snapshot is being written on compactor_.
+  bool compacting_ ABSL_GUARDED_BY(mu_) = false;
+  // Appends go to journal.new: a snapshot of everything before it is still owed.
+  bool next_journal_active_ ABSL_GUARDED_BY(mu_) = false;
+  bool compaction_failed_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread compactor_ ABSL_GUARDED_BY(mu_);
   // Owned by the writer with journal_busy_ set; created by Open before any writer exists.
   std::unique_ptr<Journal> journal_;
 

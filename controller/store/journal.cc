@@ -53,71 +53,116 @@ size_t ReplayRecords(FrameReader& reader, const std::function<void(SpecRecord)>&
   return valid_end;
 }
 
+struct Replayed {
+  std::optional<int64_t> seq;  // nullopt: absent, damaged at its header, or already folded in
+  int64_t records = 0;
+  size_t valid_end = 0;
+  size_t size = 0;
+};
+
+// Applies the records of the journal file at `path` if it continues the snapshot with
+// `journal_seq`, logging whatever it has to leave out.
+absl::StatusOr<Replayed> Replay(const std::string& path, int64_t journal_seq,
+                                const std::function<void(SpecRecord)>& apply) {
+  absl::StatusOr<std::optional<std::string>> contents = ReadFileIfExists(path);
+  if (!contents.ok()) {
+    return contents.status();
+  }
+  Replayed replayed;
+  if (!*contents) {
+    return replayed;
+  }
+  replayed.size = (*contents)->size();
+
+  // Decide whether the file continues the snapshot at all.
+  FrameReader reader(**contents);
+  std::optional<absl::string_view> header = reader.Next();
+  std::optional<int64_t> seq = header ? ParseHeader(*header) : std::nullopt;
+  if (!seq) {
+    log::Warn("journal header is damaged; dropping the file")
+        .With("path", LogText(path))
+        .With("bytes_dropped", replayed.size);
+    return replayed;
+  }
+  if (*seq < journal_seq) {
+    log::Info("journal was already folded into the snapshot; dropping it")
+        .With("path", LogText(path))
+        .With("journal_seq", *seq)
+        .With("snapshot_journal_seq", journal_seq);
+    return replayed;
+  }
+  if (*seq > journal_seq) {
+    log::Warn("journal is newer than the snapshot; replaying it anyway")
+        .With("path", LogText(path))
+        .With("journal_seq", *seq)
+        .With("snapshot_journal_seq", journal_seq);
+  }
+
+  replayed.seq = seq;
+  std::string damage;
+  replayed.valid_end = ReplayRecords(reader, apply, &replayed.records, &damage);
+  if (replayed.valid_end < replayed.size) {
+    log::Warn("journal has a damaged tail; dropping it")
+        .With("path", LogText(path))
+        .With("offset", replayed.valid_end)
+        .With("bytes_dropped", replayed.size - replayed.valid_end)
+        .With("reason", LogText(damage))
+        .With("records_kept", replayed.records);
+  }
+  return replayed;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
     const std::string& dir, int64_t journal_seq, const std::function<void(SpecRecord)>& apply) {
   std::string path = absl::StrCat(dir, "/journal");
-  absl::StatusOr<std::optional<std::string>> contents = ReadFileIfExists(path);
-  if (!contents.ok()) {
-    return contents.status();
+  absl::StatusOr<Replayed> replayed = Replay(path, journal_seq, apply);
+  if (!replayed.ok()) {
+    return replayed.status();
+  }
+  if (!replayed->seq) {
+    return Create(path, journal_seq);
   }
 
-  // Decide whether the file on disk continues the snapshot at all.
-  std::optional<int64_t> seq;
-  std::optional<FrameReader> reader;
-  if (*contents) {
-    reader.emplace(**contents);
-    std::optional<absl::string_view> header = reader->Next();
-    seq = header ? ParseHeader(*header) : std::nullopt;
-    if (!seq) {
-      log::Warn("journal header is damaged; starting an empty journal")
-          .With("path", LogText(path))
-          .With("bytes_dropped", (*contents)->size());
-    } else if (*seq < journal_seq) {
-      log::Info("journal was already folded into the snapshot; starting an empty journal")
-          .With("path", LogText(path))
-          .With("journal_seq", *seq)
-          .With("snapshot_journal_seq", journal_seq);
-      seq.reset();
-    } else if (*seq > journal_seq) {
-      log::Warn("journal is newer than the snapshot; replaying it anyway")
-          .With("path", LogText(path))
-          .With("journal_seq", *seq)
-          .With("snapshot_journal_seq", journal_seq);
-    }
-  }
-  if (!seq) {
-    absl::StatusOr<std::unique_ptr<AppendOnlyFile>> file = CreateEmpty(path, journal_seq);
-    if (!file.ok()) {
-      return file.status();
-    }
-    return std::unique_ptr<Journal>(new Journal(path, journal_seq, *std::move(file), 0));
-  }
-
-  // Replay, then cut away whatever follows the last intact record.
-  int64_t records = 0;
-  std::string damage;
-  size_t valid_end = ReplayRecords(*reader, apply, &records, &damage);
-  size_t size = (*contents)->size();
-  if (valid_end < size) {
-    log::Warn("journal has a damaged tail; dropping it")
-        .With("path", LogText(path))
-        .With("offset", valid_end)
-        .With("bytes_dropped", size - valid_end)
-        .With("reason", LogText(damage))
-        .With("records_kept", records);
-    absl::Status cut = TruncateFile(path, static_cast<int64_t>(valid_end));
+  // Appends continue after the last intact record, so what follows it must go.
+  if (replayed->valid_end < replayed->size) {
+    absl::Status cut = TruncateFile(path, static_cast<int64_t>(replayed->valid_end));
     if (!cut.ok()) {
       return cut;
     }
   }
-
   absl::StatusOr<std::unique_ptr<AppendOnlyFile>> file = AppendOnlyFile::Open(path);
   if (!file.ok()) {
     return file.status();
   }
-  return std::unique_ptr<Journal>(new Journal(path, *seq, *std::move(file), records));
+  return std::unique_ptr<Journal>(
+      new Journal(path, *replayed->seq, *std::move(file), replayed->records));
+}
+
+absl::StatusOr<std::optional<int64_t>> Journal::ReplayNext(
+    const std::string& dir, int64_t journal_seq, const std::function<void(SpecRecord)>& apply) {
+  absl::StatusOr<Replayed> replayed = Replay(absl::StrCat(dir, "/journal.new"), journal_seq, apply);
+  if (!replayed.ok()) {
+    return replayed.status();
+  }
+  return replayed->seq;
+}
+
+absl::StatusOr<std::unique_ptr<Journal>> Journal::CreateNext(const std::string& dir, int64_t seq) {
+  return Create(absl::StrCat(dir, "/journal.new"), seq);
+}
+
+absl::Status Journal::PromoteNext(const std::string& dir) {
+  return RenameDurably(absl::StrCat(dir, "/journal.new"), absl::StrCat(dir, "/journal"));
+}
+
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Create(const std::string& path, int64_t seq) {
+  absl::StatusOr<std::unique_ptr<AppendOnlyFile>> file = CreateEmpty(path, seq);
+  if (!file.ok()) {
+    return file.status();
+  }
+  return std::unique_ptr<Journal>(new Journal(path, seq, *std::move(file), 0));
 }
 
 absl::Status Journal::Append(absl::string_view frames, int64_t records) {

@@ -1,12 +1,18 @@
 // The append-only journal, `<dir>/journal`: a header record naming its sequence number, then one
-// spec record per change since the snapshot whose `journal_seq` is that number. A new journal
-// replaces the old one only after a snapshot covering it is durable, so after any crash the
-// snapshot plus the journal holds every acknowledged change.
+// spec record per change since the snapshot whose `journal_seq` is that number.
+//
+// Compaction never makes writers wait for a snapshot: appends move to a new journal,
+// `<dir>/journal.new` numbered one higher, a snapshot of everything before it is written, and only
+// then is `journal.new` renamed over `journal`. After a crash at any step, the snapshot plus the
+// journals numbered at least its `journal_seq`, replayed in order, hold every acknowledged change:
+// a record holds the whole spec of its preview, so replaying one the snapshot already holds is
+// harmless.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -26,11 +32,24 @@ class Journal {
   static absl::StatusOr<std::unique_ptr<Journal>> Open(
       const std::string& dir, int64_t journal_seq, const std::function<void(SpecRecord)>& apply);
 
+  // Applies the records of `<dir>/journal.new`, which a compaction cut short by a crash may have
+  // left, after those of the journal. Returns its number, or nullopt when it is absent, damaged
+  // at its header or already folded into the snapshot.
+  static absl::StatusOr<std::optional<int64_t>> ReplayNext(
+      const std::string& dir, int64_t journal_seq, const std::function<void(SpecRecord)>& apply);
+
+  // Creates an empty `<dir>/journal.new` numbered `seq`, for appends during a compaction.
+  static absl::StatusOr<std::unique_ptr<Journal>> CreateNext(const std::string& dir, int64_t seq);
+
+  // Renames `<dir>/journal.new` over `<dir>/journal`, once a snapshot with its number is durable.
+  // An open Journal of that file keeps appending to it.
+  static absl::Status PromoteNext(const std::string& dir);
+
   // Appends already framed records (see frame_reader.h). Durable only after Sync().
   absl::Status Append(absl::string_view frames, int64_t records);
   absl::Status Sync();
 
-  // Replaces the journal with an empty one numbered `seq`, after a snapshot with that
+  // Replaces this journal's file with an empty one numbered `seq`, after a snapshot with that
   // `journal_seq` is durable.
   absl::Status Restart(int64_t seq);
 
@@ -39,6 +58,8 @@ class Journal {
   int64_t records() const { return records_; }
 
  private:
+  static absl::StatusOr<std::unique_ptr<Journal>> Create(const std::string& path, int64_t seq);
+
   Journal(std::string path, int64_t seq, std::unique_ptr<AppendOnlyFile> file, int64_t records)
       : path_(std::move(path)), seq_(seq), file_(std::move(file)), records_(records) {}
 

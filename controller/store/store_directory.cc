@@ -70,7 +70,7 @@ absl::StatusOr<std::unique_ptr<StoreDirectory>> StoreDirectory::Open(const std::
   auto directory = std::unique_ptr<StoreDirectory>(new StoreDirectory(path, *lock_fd));
 
   // Left by a crash during a replacement; the file they were to replace is intact.
-  for (const char* name : {"/snapshot.tmp", "/journal.tmp"}) {
+  for (const char* name : {"/snapshot.tmp", "/journal.tmp", "/journal.new.tmp"}) {
     absl::Status removed = RemoveIfExists(absl::StrCat(path, name));
     if (!removed.ok()) {
       return removed;

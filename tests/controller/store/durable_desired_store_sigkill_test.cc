@@ -127,8 +127,7 @@ TEST(DesiredStoreSigkillTest, EveryAcknowledgedWriteSurvivesSigkill) {
         << "the writer stopped by itself in round " << round << " with status " << wait_status;
     total_acks += ReadAcks(fds[0], INT32_MAX, &pending, &acked);
     ::close(fds[0]);
-    if (std::filesystem::exists(dir.File("snapshot.tmp")) ||
-        std::filesystem::exists(dir.File("journal.tmp"))) {
+    if (std::filesystem::exists(dir.File("journal.new"))) {
       ++killed_during_compaction;
     }
 
