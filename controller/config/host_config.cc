@@ -63,6 +63,9 @@ class HostConfigParser {
   void ReadSimpleSections(ConfigReader& root);
   void ReadResources(ConfigReader reader);
   void ReadTls(ConfigReader reader);
+  void CheckTlsCertificateSource(ConfigReader& reader, const toml::node* enabled,
+                                 const toml::node* cert_file, const toml::node* key_file,
+                                 const toml::node* acme_email);
   void ReadAuth(ConfigReader reader);
   void ReadRepos(ConfigReader& root);
   void ReadRepo(ConfigReader& entry);
@@ -174,6 +177,14 @@ void HostConfigParser::ReadTls(ConfigReader reader) {
   if (enabled == nullptr) {
     tls.enabled = !tls.cert_file.empty() || !tls.acme_email.empty();
   }
+  CheckTlsCertificateSource(reader, enabled, cert_file, key_file, acme_email);
+}
+
+void HostConfigParser::CheckTlsCertificateSource(ConfigReader& reader, const toml::node* enabled,
+                                                 const toml::node* cert_file,
+                                                 const toml::node* key_file,
+                                                 const toml::node* acme_email) {
+  const TlsConfig& tls = config_.tls;
   if (cert_file != nullptr && key_file == nullptr) {
     reader.Problem(cert_file, "`cert_file` needs `key_file`, the private key of the certificate");
   }

@@ -4,9 +4,10 @@
 
 #include <ostream>
 #include <string>
-#include "absl/strings/string_view.h"
+#include <utility>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace prevu::controller {
 
@@ -24,6 +25,8 @@ class Secret {
   bool empty() const { return value_.empty(); }
 
   friend std::ostream& operator<<(std::ostream& os, const Secret&) { return os << "<redacted>"; }
+  // For Abseil releases with AbslStringify; Debian's 20220623 has none, so there StrCat (and
+  // log::Line::With) refuse a Secret at compile time.
   template <typename Sink>
   friend void AbslStringify(Sink& sink, const Secret&) {
     sink.Append("<redacted>");
