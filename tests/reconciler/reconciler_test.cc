@@ -1,6 +1,7 @@
 // Unit tests of the reconcile loop around its seams: a fake container runtime, fetcher, health
-// probe and route publisher, and an in-memory desired store. They check what the loop does with
-// the diff's plan: jobs, status, routes, back-off, safe deletion and adoption.
+// probe and route publisher, with the real durable desired store in a temporary directory. They
+// check what the loop does with the diff's plan: jobs, status, routes, back-off, safe deletion and
+// adoption.
 #include "reconciler/reconciler.h"
 
 #include <chrono>
@@ -14,7 +15,6 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/reconciler/fake_desired_store.h"
 #include "tests/reconciler/loop_fakes.h"
 
 namespace prevu::reconciler {
@@ -30,9 +30,13 @@ constexpr char kSha3[] = "3333333333333333333333333333333333333333";
 
 class ReconcilerTest : public ::testing::Test {
  protected:
-  ReconcilerTest() : store_(&clock_) {
+  ReconcilerTest() {
     dir_ = std::filesystem::path(::testing::TempDir()) /
            absl::StrCat("reconciler_test_", getpid(), "_", reinterpret_cast<uintptr_t>(this));
+    absl::StatusOr<std::unique_ptr<controller::DesiredStore>> store =
+        controller::OpenDesiredStore((dir_ / "store").string(), &clock_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
     config_.state.dir = dir_.string();
     config_.proxy.domain = "localhost";
     config_.proxy.listen = "0.0.0.0:8080";
@@ -41,6 +45,7 @@ class ReconcilerTest : public ::testing::Test {
 
   ~ReconcilerTest() override {
     loop_.reset();
+    store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
@@ -49,7 +54,7 @@ class ReconcilerTest : public ::testing::Test {
     options.probe = &probe_;
     options.health_timeout = health_timeout;
     options.health_interval = absl::Milliseconds(5);
-    loop_ = std::make_unique<Reconciler>(&store_, &runtime_, &fetcher_, &publisher_, config_,
+    loop_ = std::make_unique<Reconciler>(store_.get(), &runtime_, &fetcher_, &publisher_, config_,
                                          &clock_, options);
     ASSERT_TRUE(loop_->Start().ok());
   }
@@ -61,11 +66,11 @@ class ReconcilerTest : public ::testing::Test {
   void Push(int64_t number, const std::string& sha) {
     controller::SpecUpdate update{
         "file:///srv/acme/shop.git", sha, "feature", "main", "A change", "alice"};
-    ASSERT_TRUE(store_.Upsert(Key(number), update).ok());
+    ASSERT_TRUE(store_->Upsert(Key(number), update).ok());
   }
 
   controller::PreviewStatus Status(int64_t number) {
-    std::optional<controller::Preview> preview = store_.Get(Key(number));
+    std::optional<controller::Preview> preview = store_->Get(Key(number));
     return preview ? preview->status : controller::PreviewStatus{};
   }
 
@@ -103,7 +108,7 @@ class ReconcilerTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   base::FakeClock clock_;
-  fakes::FakeDesiredStore store_;
+  std::unique_ptr<controller::DesiredStore> store_;
   fakes::FakeRuntime runtime_;
   fakes::FakeFetcher fetcher_;
   fakes::FakeProbe probe_;
@@ -219,9 +224,9 @@ TEST_F(ReconcilerTest, ClosedPreviewIsRemovedEntirelyAndForgotten) {
   ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
   ASSERT_TRUE(WaitForPhase(2, Phase::kReady));
 
-  ASSERT_TRUE(store_.Close(Key(1)).ok());
+  ASSERT_TRUE(store_->Close(Key(1)).ok());
 
-  ASSERT_TRUE(WaitFor([&] { return !store_.Get(Key(1)).has_value(); }));
+  ASSERT_TRUE(WaitFor([&] { return !store_->Get(Key(1)).has_value(); }));
   ActualState state = runtime_.State();
   ASSERT_EQ(state.containers.size(), 1u);
   EXPECT_EQ(state.containers[0].key, "github/acme/shop#2");
@@ -340,18 +345,18 @@ TEST_F(ReconcilerTest, UnreachableDockerIsReportedAndNothingIsRemoved) {
   int publishes = publisher_.publishes();
 
   runtime_.SetListError(absl::UnavailableError("connect /var/run/docker.sock: no such file"));
-  ASSERT_TRUE(store_.Close(Key(1)).ok());
+  ASSERT_TRUE(store_->Close(Key(1)).ok());
   ASSERT_TRUE(WaitFor([&] { return !loop_->Healthy(); }));
   Passes(2);
 
   EXPECT_THAT(loop_->Problem(), HasSubstr("Docker cannot be reached"));
   EXPECT_THAT(loop_->Problem(), HasSubstr("no such file"));
   EXPECT_EQ(runtime_.State().containers.size(), 1u);
-  EXPECT_TRUE(store_.Get(Key(1)).has_value());
+  EXPECT_TRUE(store_->Get(Key(1)).has_value());
   EXPECT_EQ(publisher_.publishes(), publishes);  // the proxy keeps its routes
 
   runtime_.SetListError(absl::OkStatus());
-  ASSERT_TRUE(WaitFor([&] { return !store_.Get(Key(1)).has_value(); }));
+  ASSERT_TRUE(WaitFor([&] { return !store_->Get(Key(1)).has_value(); }));
   EXPECT_TRUE(loop_->Healthy());
   EXPECT_TRUE(runtime_.State().containers.empty());
 }
@@ -362,7 +367,7 @@ TEST_F(ReconcilerTest, RestartedLoopAdoptsRunningContainerWithoutRebuild) {
   ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
   std::string container = Status(1).container_id;
   loop_.reset();
-  store_.SetStatus(Key(1), controller::PreviewStatus{});  // status is not durable
+  store_->SetStatus(Key(1), controller::PreviewStatus{});  // status is not durable
 
   StartLoop();
 
@@ -398,7 +403,7 @@ TEST_F(ReconcilerTest, ExpiredPreviewIsRemovedAndForgotten) {
   clock_.Advance(absl::Hours(24 * 7) + absl::Seconds(1));
   loop_->Wake();
 
-  ASSERT_TRUE(WaitFor([&] { return !store_.Get(Key(1)).has_value(); }));
+  ASSERT_TRUE(WaitFor([&] { return !store_->Get(Key(1)).has_value(); }));
   EXPECT_TRUE(runtime_.State().containers.empty());
   EXPECT_TRUE(runtime_.State().images.empty());
 }
