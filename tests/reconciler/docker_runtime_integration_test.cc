@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -215,10 +216,76 @@ TEST_F(DockerRuntimeIntegrationTest, EventsArriveWhenAManagedContainerIsKilled) 
   ASSERT_EQ(killed->status, 204);
 
   EXPECT_TRUE(woken.WaitForNotificationWithTimeout(absl::Seconds(30)));
-  watch.reset();  // stops the watch thread; the test would hang here if it did not
   absl::StatusOr<nlohmann::json> inspect = runtime_.client().InspectContainer(container->id);
   ASSERT_TRUE(inspect.ok());
   EXPECT_EQ(ContainerFromInspect(*inspect).running, false);
+
+  // Network events carry no labels; the runtime knows the network from EnsureNetwork.
+  ASSERT_TRUE(runtime_.RemoveContainer(container->id).ok());
+  absl::SleepFor(absl::Seconds(1));  // let the container's own events pass
+  int before = events.load();
+  ASSERT_TRUE(runtime_.RemoveNetwork(name_).ok());
+  for (int attempt = 0; attempt < 300 && events.load() == before; ++attempt) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_GT(events.load(), before);
+  watch.reset();  // stops the watch thread; the test would hang here if it did not
+}
+
+TEST_F(DockerRuntimeIntegrationTest, LogsAndExitCodeOfAContainerThatEnds) {
+  absl::StatusOr<std::string> image = BuildWith(
+      "FROM scratch\nCOPY busybox /bin/busybox\n"
+      "CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo hello; echo oops >&2; exit 3\"]\n");
+  ASSERT_TRUE(image.ok()) << image.status();
+  ASSERT_TRUE(runtime_.EnsureNetwork(name_, labels_).ok());
+  ContainerSpec spec{.name = name_,
+                     .image = *image,
+                     .network = name_,
+                     .labels = labels_,
+                     .memory_bytes = 64 << 20,
+                     .cpus = 0.25,
+                     .pids = 32};
+  absl::StatusOr<ActualContainer> container = runtime_.Run(spec);
+  ASSERT_TRUE(container.ok()) << container.status();
+
+  absl::StatusOr<int64_t> exit_code =
+      runtime_.client().WaitContainer(container->id, absl::Seconds(60));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 3);
+  absl::StatusOr<std::string> logs = runtime_.Logs(container->id, 10);
+  ASSERT_TRUE(logs.ok()) << logs.status();
+  // stdout and stderr are separate pipes, so their relative order is not fixed.
+  EXPECT_THAT(std::vector<std::string>(absl::StrSplit(*logs, '\n')),
+              testing::UnorderedElementsAre("hello", "oops"));
+
+  absl::StatusOr<ActualState> state = runtime_.List();
+  ASSERT_TRUE(state.ok());
+  auto it = std::find_if(state->containers.begin(), state->containers.end(),
+                         [&](const ActualContainer& c) { return c.id == container->id; });
+  ASSERT_NE(it, state->containers.end());
+  EXPECT_FALSE(it->running);
+  EXPECT_EQ(it->exit_code, 3);
+  // Docker stamps the two times from different components; only their presence is certain.
+  EXPECT_NE(it->started_at, absl::InfinitePast());
+  EXPECT_NE(it->finished_at, absl::InfinitePast());
+}
+
+TEST_F(DockerRuntimeIntegrationTest, PruneByLabelRemovesThisPreviewsImages) {
+  absl::StatusOr<std::string> image = BuildWith(kServe);
+  ASSERT_TRUE(image.ok()) << image.status();
+  ASSERT_TRUE(
+      runtime_.client()
+          .PruneImages({{"label", {absl::StrCat(kLabelKey, "=", key_)}}, {"dangling", {"false"}}})
+          .ok());
+  EXPECT_TRUE(absl::IsNotFound(runtime_.client().InspectImage(*image).status()));
+}
+
+TEST_F(DockerRuntimeIntegrationTest, ANetworkPrevuDidNotMakeIsNotAdopted) {
+  ASSERT_TRUE(runtime_.client().CreateNetwork(name_, {{kLabelKey, key_}}).ok());
+  absl::StatusOr<std::string> network = runtime_.EnsureNetwork(name_, labels_);
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(network.status().message(), HasSubstr("was not made by Prevu"));
+  EXPECT_TRUE(runtime_.client().RemoveNetwork(name_).ok());
 }
 
 TEST_F(DockerRuntimeIntegrationTest, CancellingABuildStopsIt) {
