@@ -190,26 +190,14 @@ asio::awaitable<void> ClientConnection::Linger() {
   }
 }
 
-// Asio tries every read at once before waiting for the socket, which costs a failed recv()
-// whenever nothing has arrived yet: always the case for a new request on a kept-alive connection
-// and for the upstream's answer just after the request went out. There, waiting for readiness
-// first saves a system call per read. The socket is non-blocking, so read_some never blocks.
-asio::awaitable<size_t> ClientConnection::ReadWhenReady(tcp::socket& socket, IoBuffer& buffer,
-                                                        ErrorCode& ec) {
-  while (true) {
-    co_await socket.async_wait(tcp::socket::wait_read, Redirect(ec));
-    if (ec) {
-      co_return 0;
-    }
-    size_t n = socket.read_some(Space(buffer), ec);
-    if (ec != asio::error::would_block) {
-      co_return n;
-    }
-  }
-}
-
-// Reads until in_ holds a complete head. Between requests the idle timeout applies; once the
-// first byte of a head has arrived, the whole head must arrive within header_timeout.
+// Reads until in_ holds a complete head.
+//
+// Asio tries a read at once before it waits for the socket, which costs a failed recv() when
+// nothing has arrived yet: always so for a new request on a kept-alive connection, and for the
+// upstream's answer just after the request went out. There the proxy waits for readiness first
+// and then reads without blocking (the sockets are non-blocking), one system call fewer. Between
+// requests the idle timeout applies; once the first byte of a head has arrived, the whole head must
+// arrive within header_timeout.
 asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* head_size) {
   const ProxyConfig& config = worker_->config();
   size_t scanned = 0;
@@ -249,9 +237,17 @@ asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* h
       co_return HeadRead::kClosed;
     }
     idle_ = !started;
-    size_t n = in_.empty() ? co_await ReadWhenReady(client_, in_, ec)
-                           : co_await client_.async_read_some(Space(in_), Redirect(ec));
+    size_t n = 0;
+    if (in_.empty()) {
+      co_await client_.async_wait(tcp::socket::wait_read, Redirect(ec));
+      n = ec ? 0 : client_.read_some(Space(in_), ec);
+    } else {
+      n = co_await client_.async_read_some(Space(in_), Redirect(ec));
+    }
     idle_ = false;
+    if (ec == asio::error::would_block) {
+      continue;  // woken without data: wait again
+    }
     if (ec) {
       if (started && timed_out_ && !closed_) {
         log::Debug("request head too slow").With("conn", id_).With("bytes", in_.size());
@@ -353,7 +349,7 @@ asio::awaitable<bool> ClientConnection::Forward(const Endpoint& upstream, int64_
   size_t response_head = 0;
   for (int attempt = 0;; ++attempt) {
     // A failure answer keeps the client's connection unless a body is left unread (Reply).
-    int failure = co_await Connect(upstream);
+    int failure = TakePooled(upstream) ? 0 : co_await Connect(upstream);
     if (failure != 0) {
       co_return co_await Reply(failure, false);
     }
@@ -392,16 +388,18 @@ asio::awaitable<bool> ClientConnection::Forward(const Endpoint& upstream, int64_
   co_return co_await RelayResponse(upstream, response_head);
 }
 
-asio::awaitable<int> ClientConnection::Connect(const Endpoint& upstream) {
+bool ClientConnection::TakePooled(const Endpoint& upstream) {
   ErrorCode ec;
   upstream_.close(ec);
-  if (worker_->pool().Take(upstream, Clock::now(), &upstream_)) {
-    exchange_.reused = true;
+  exchange_.reused = worker_->pool().Take(upstream, Clock::now(), &upstream_);
+  if (exchange_.reused) {
     worker_->stats().upstream_reuses.Add();
-    co_return 0;
   }
+  return exchange_.reused;
+}
 
-  exchange_.reused = false;
+asio::awaitable<int> ClientConnection::Connect(const Endpoint& upstream) {
+  ErrorCode ec;
   timed_out_ = false;
   SetDeadline(Chrono(worker_->config().upstream_connect_timeout));
   co_await upstream_.async_connect(ToAsio(upstream), Redirect(ec));
@@ -471,8 +469,16 @@ asio::awaitable<int> ClientConnection::ReadResponseHead(size_t* head_size) {
 
     timed_out_ = false;
     SetDeadline(Chrono(worker_->config().upstream_response_timeout));
-    size_t n = out_.empty() ? co_await ReadWhenReady(upstream_, out_, ec)
-                            : co_await upstream_.async_read_some(Space(out_), Redirect(ec));
+    size_t n = 0;
+    if (out_.empty()) {
+      co_await upstream_.async_wait(tcp::socket::wait_read, Redirect(ec));
+      n = ec ? 0 : upstream_.read_some(Space(out_), ec);
+    } else {
+      n = co_await upstream_.async_read_some(Space(out_), Redirect(ec));
+    }
+    if (ec == asio::error::would_block) {
+      continue;  // woken without data: wait again
+    }
     if (ec) {
       if (timed_out_) {
         timed_out_ = false;

@@ -49,12 +49,11 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void SetDeadline(std::chrono::nanoseconds timeout);
   void Close();
 
-  asio::awaitable<size_t> ReadWhenReady(asio::ip::tcp::socket& socket, IoBuffer& buffer,
-                                        boost::system::error_code& ec);
   asio::awaitable<HeadRead> ReadHead(size_t* head_size);
   asio::awaitable<bool> Serve(size_t head_size);
   asio::awaitable<bool> Reply(int status, bool close);
   asio::awaitable<bool> Forward(const Endpoint& upstream, int64_t max_body, bool upgrade);
+  bool TakePooled(const Endpoint& upstream);
   asio::awaitable<int> Connect(const Endpoint& upstream);
   asio::awaitable<int> SendRequest(ResponseBody mode, int64_t max_body);
   asio::awaitable<int> ReadResponseHead(size_t* head_size);
