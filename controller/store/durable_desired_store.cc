@@ -92,28 +92,9 @@ absl::StatusOr<std::unique_ptr<DurableDesiredStore>> DurableDesiredStore::Open(
   std::unique_ptr<DurableDesiredStore> store(
       new DurableDesiredStore(*std::move(directory), clock, options, std::move(hooks)));
   absl::MutexLock lock(&store->mu_);
-  for (SpecRecord& record : snapshot->records) {
-    store->ApplyLocked(std::move(record));
-  }
-  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(
-      dir, snapshot->journal_seq, [&store](SpecRecord record) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        store->ApplyLocked(std::move(record));
-      });
-  if (!journal.ok()) {
-    return journal.status();
-  }
-  store->journal_ = *std::move(journal);
-  absl::StatusOr<std::optional<int64_t>> next_seq = Journal::ReplayNext(
-      dir, snapshot->journal_seq, [&store](SpecRecord record) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        store->ApplyLocked(std::move(record));
-      });
-  if (!next_seq.ok()) {
-    return next_seq.status();
-  }
-  absl::Status finished = *next_seq ? store->FinishCutCompactionLocked(**next_seq)
-                                    : RemoveIfExists(absl::StrCat(dir, "/journal.new"));
-  if (!finished.ok()) {
-    return finished;
+  absl::Status recovered = store->RecoverLocked(*snapshot);
+  if (!recovered.ok()) {
+    return recovered;
   }
 
   log::Info("desired store opened")
@@ -124,6 +105,30 @@ absl::StatusOr<std::unique_ptr<DurableDesiredStore>> DurableDesiredStore::Open(
       .With("took_ms", static_cast<int64_t>(SecondsSince(start) * 1000));
   store->MaybeCompactLocked();
   return store;
+}
+
+absl::Status DurableDesiredStore::RecoverLocked(const Snapshot& snapshot) {
+  for (const SpecRecord& record : snapshot.records) {
+    ApplyLocked(record);
+  }
+  auto apply = [this](SpecRecord record)
+                   ABSL_NO_THREAD_SAFETY_ANALYSIS { ApplyLocked(std::move(record)); };
+  const std::string& dir = directory_->path();
+  absl::StatusOr<std::unique_ptr<Journal>> journal =
+      Journal::Open(dir, snapshot.journal_seq, apply);
+  if (!journal.ok()) {
+    return journal.status();
+  }
+  journal_ = *std::move(journal);
+
+  // A journal.new that continues the snapshot means a compaction was cut short.
+  absl::StatusOr<std::optional<int64_t>> next_seq =
+      Journal::ReplayNext(dir, snapshot.journal_seq, apply);
+  if (!next_seq.ok()) {
+    return next_seq.status();
+  }
+  return *next_seq ? FinishCutCompactionLocked(**next_seq)
+                   : RemoveIfExists(absl::StrCat(dir, "/journal.new"));
 }
 
 absl::StatusOr<WriteResult> DurableDesiredStore::Upsert(const PreviewKey& key,
@@ -329,20 +334,26 @@ void DurableDesiredStore::SyncBatchLocked() {
         .With("dir", LogText(directory_->path()))
         .With("error", LogText(status.message()));
   } else {
-    int64_t last = batch.back().seq;
-    for (Pending& pending : batch) {
-      auto overlay = overlay_.find(pending.record.key);
-      if (overlay != overlay_.end() && overlay->second.seq <= last) {
-        overlay_.erase(overlay);
-      }
-      ApplyLocked(std::move(pending.record));
-    }
-    durable_seq_ = last;
-    notifier_.Notify();
-    journal_changed_.SignalAll();
+    PublishLocked(std::move(batch));
     MaybeCompactLocked();
   }
   journal_busy_ = false;
+  journal_changed_.SignalAll();
+}
+
+void DurableDesiredStore::PublishLocked(std::vector<Pending> batch) {
+  int64_t last = batch.back().seq;
+  for (Pending& pending : batch) {
+    auto overlay = overlay_.find(pending.record.key);
+    if (overlay != overlay_.end() && overlay->second.seq <= last) {
+      overlay_.erase(overlay);
+    }
+    ApplyLocked(std::move(pending.record));
+  }
+
+  // The batch's writers may return now, before any compaction this batch sets off.
+  durable_seq_ = last;
+  notifier_.Notify();
   journal_changed_.SignalAll();
 }
 

@@ -84,10 +84,14 @@ class DurableDesiredStore final : public DesiredStore {
   DurableDesiredStore(std::unique_ptr<StoreDirectory> directory, const base::Clock* clock,
                       const DesiredStoreOptions& options, TestHooks hooks);
 
+  // Loads the snapshot and replays the journals; on Open only.
+  absl::Status RecoverLocked(const Snapshot& snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<WriteResult> Mutate(const PreviewKey& key, const Mutation& mutation);
   const PreviewSpec* LatestLocked(const PreviewKey& key) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Status AwaitDurableLocked(int64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SyncBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Shows a durable batch to readers, returns its writers and wakes subscribers.
+  void PublishLocked(std::vector<Pending> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyLocked(SpecRecord record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Snapshot SnapshotLocked(int64_t journal_seq) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Called by the journal's owner after a sync: starts a compaction when one is due.
