@@ -99,8 +99,9 @@ class DockerRuntimeIntegrationTest : public testing::Test {
     return runtime_.Build(spec, log, cancel_);
   }
 
-  absl::StatusOr<ActualContainer> RunServer() {
-    absl::StatusOr<std::string> image = BuildWith(kServe);
+  // Builds `dockerfile` and runs it on the test's network with small limits.
+  absl::StatusOr<ActualContainer> BuildAndRun(const std::string& dockerfile = kServe) {
+    absl::StatusOr<std::string> image = BuildWith(dockerfile);
     if (!image.ok()) {
       return image.status();
     }
@@ -127,7 +128,7 @@ class DockerRuntimeIntegrationTest : public testing::Test {
 };
 
 TEST_F(DockerRuntimeIntegrationTest, RunsAHardenedContainerReachableOnLoopback) {
-  absl::StatusOr<ActualContainer> container = RunServer();
+  absl::StatusOr<ActualContainer> container = BuildAndRun();
   ASSERT_TRUE(container.ok()) << container.status();
   EXPECT_TRUE(container->running);
   EXPECT_EQ(container->key, key_);
@@ -160,7 +161,7 @@ TEST_F(DockerRuntimeIntegrationTest, RunsAHardenedContainerReachableOnLoopback) 
 }
 
 TEST_F(DockerRuntimeIntegrationTest, ListShowsTheLabelledObjectsAndRemoveRemovesThem) {
-  absl::StatusOr<ActualContainer> container = RunServer();
+  absl::StatusOr<ActualContainer> container = BuildAndRun();
   ASSERT_TRUE(container.ok()) << container.status();
   absl::StatusOr<ActualState> state = runtime_.List();
   ASSERT_TRUE(state.ok()) << state.status();
@@ -199,7 +200,7 @@ TEST_F(DockerRuntimeIntegrationTest, AFailingDockerfileGivesDockersMessage) {
 }
 
 TEST_F(DockerRuntimeIntegrationTest, EventsArriveWhenAManagedContainerIsKilled) {
-  absl::StatusOr<ActualContainer> container = RunServer();
+  absl::StatusOr<ActualContainer> container = BuildAndRun();
   ASSERT_TRUE(container.ok()) << container.status();
 
   std::atomic<int> events{0};
@@ -233,19 +234,9 @@ TEST_F(DockerRuntimeIntegrationTest, EventsArriveWhenAManagedContainerIsKilled) 
 }
 
 TEST_F(DockerRuntimeIntegrationTest, LogsAndExitCodeOfAContainerThatEnds) {
-  absl::StatusOr<std::string> image = BuildWith(
+  absl::StatusOr<ActualContainer> container = BuildAndRun(
       "FROM scratch\nCOPY busybox /bin/busybox\n"
       "CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo hello; echo oops >&2; exit 3\"]\n");
-  ASSERT_TRUE(image.ok()) << image.status();
-  ASSERT_TRUE(runtime_.EnsureNetwork(name_, labels_).ok());
-  ContainerSpec spec{.name = name_,
-                     .image = *image,
-                     .network = name_,
-                     .labels = labels_,
-                     .memory_bytes = 64 << 20,
-                     .cpus = 0.25,
-                     .pids = 32};
-  absl::StatusOr<ActualContainer> container = runtime_.Run(spec);
   ASSERT_TRUE(container.ok()) << container.status();
 
   absl::StatusOr<int64_t> exit_code =
