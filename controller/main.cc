@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "controller/config/check.h"
+#include "controller/service.h"
 #include "controller/version.h"
 #include "proxy/standalone.h"
 
@@ -38,6 +39,9 @@ int main(int argc, char** argv) {
       return Usage();
     }
     return prevu::controller::RunCheck(argc == 3 ? argv[2] : "./.prevu.toml", std::cout, std::cerr);
+  }
+  if (command == "serve") {
+    return prevu::controller::RunServe(argc - 2, argv + 2);
   }
   if (command == "proxy") {
     return prevu::proxy::RunStandaloneProxy(argc - 1, argv + 1);

@@ -74,6 +74,13 @@ Line::~Line() {
   (void)ignored;
 }
 
+Line& Line::With(absl::string_view key, absl::string_view value) {
+  if (enabled_) {
+    AppendField(key, value);
+  }
+  return *this;
+}
+
 void Line::AppendField(absl::string_view key, absl::string_view value) {
   absl::StrAppend(&text_, " ", key, "=");
   if (!NeedsQuotes(value)) {

@@ -1,0 +1,326 @@
+// `prevu serve`: builds every module from the host configuration and wires them together; see
+// service.h.
+#include "controller/service.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "api/api_service.h"
+#include "api/http_server.h"
+#include "controller/base/log.h"
+#include "controller/base/metrics.h"
+#include "controller/config/units.h"
+#include "controller/desired_store.h"
+#include "proxy/proxy_server.h"
+#include "reconciler/docker/docker_runtime.h"
+#include "reconciler/git/git_fetcher.h"
+#include "reconciler/reconciler.h"
+
+namespace prevu::controller {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// Adapts the git command line fetcher to the loop's fetch seam.
+class GitSourceFetcher : public reconciler::SourceFetcher {
+ public:
+  absl::Status Fetch(const reconciler::SourceRequest& request,
+                     const reconciler::CancelToken& cancel) override {
+    reconciler::git::FetchRequest fetch;
+    fetch.url = request.clone_url;
+    fetch.sha = request.sha;
+    fetch.provider = request.provider;
+    fetch.number = request.number;
+    fetch.head_ref = request.ref;
+    fetch.token = request.token;
+    fetch.dir = request.dest_dir;
+    return git_.Fetch(fetch, cancel);
+  }
+
+ private:
+  reconciler::git::GitFetcher git_{reconciler::git::GitFetcher::Options{}};
+};
+
+// Adds the apex host, `[proxy] domain` itself, to every set of routes the reconciler publishes:
+// the dashboard, the API and the webhook receivers are reached through the proxy's port.
+class ApexRoutePublisher : public proxy::RoutePublisher {
+ public:
+  ApexRoutePublisher(proxy::RoutePublisher* next, proxy::Route apex)
+      : next_(next), apex_(std::move(apex)) {}
+
+  void Publish(std::vector<proxy::Route> routes) override {
+    // First one wins in the proxy: the apex goes first, so a preview cannot shadow it.
+    routes.insert(routes.begin(), apex_);
+    next_->Publish(std::move(routes));
+  }
+
+ private:
+  proxy::RoutePublisher* const next_;
+  const proxy::Route apex_;
+};
+
+// Where to connect to reach a server listening on `host`: a wildcard becomes loopback.
+std::string ConnectHost(const std::string& host) {
+  if (host == "0.0.0.0" || host.empty()) {
+    return "127.0.0.1";
+  }
+  if (host == "::") {
+    return "::1";
+  }
+  return host;
+}
+
+}  // namespace
+
+class Service::Impl {
+ public:
+  Impl(HostConfig config, std::string config_path)
+      : config_(std::move(config)), config_path_(std::move(config_path)) {}
+
+  absl::Status Start();
+  void Stop();
+
+  int api_port() const { return api_server_ ? api_server_->port() : 0; }
+  int proxy_port() const { return proxy_ ? proxy_->port() : 0; }
+
+ private:
+  absl::Status StartProxy();
+  absl::Status StartApi();
+  absl::Status StartReconciler();
+
+  const HostConfig config_;
+  const std::string config_path_;
+  base::MetricsRegistry metrics_;
+  std::unique_ptr<DesiredStore> store_;
+  std::unique_ptr<proxy::ProxyServer> proxy_;
+  std::unique_ptr<ApexRoutePublisher> publisher_;
+  std::unique_ptr<api::ApiService> api_service_;
+  std::unique_ptr<api::HttpServer> api_server_;
+  std::unique_ptr<reconciler::docker::DockerRuntime> runtime_;
+  std::unique_ptr<GitSourceFetcher> fetcher_;
+  std::unique_ptr<reconciler::Reconciler> reconciler_;
+  bool stopped_ = false;
+};
+
+absl::Status Service::Impl::Start() {
+  DesiredStoreOptions store_options;
+  store_options.metrics = &metrics_;
+  absl::StatusOr<std::unique_ptr<DesiredStore>> store =
+      OpenDesiredStore(config_.state.dir, base::Clock::Real(), store_options);
+  if (!store.ok()) {
+    return store.status();
+  }
+  store_ = *std::move(store);
+
+  // The api first, so the proxy's apex route has somewhere to go; the reconciler last, so its
+  // first pass publishes into a running proxy.
+  if (absl::Status s = StartApi(); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = StartProxy(); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = StartReconciler(); !s.ok()) {
+    return s;
+  }
+
+  log::Info("prevu serving")
+      .With("config", config_path_.empty() ? "built-in defaults" : config_path_)
+      .With("api_port", api_port())
+      .With("proxy_port", proxy_port())
+      .With("domain", config_.proxy.domain)
+      .With("state_dir", config_.state.dir);
+  return absl::OkStatus();
+}
+
+absl::Status Service::Impl::StartApi() {
+  api_service_ = std::make_unique<api::ApiService>(
+      &config_, store_.get(), &metrics_, base::Clock::Real(), [this]() -> absl::Status {
+        if (reconciler_ == nullptr) {
+          return absl::UnavailableError("starting");
+        }
+        if (!reconciler_->Healthy()) {
+          return absl::UnavailableError(reconciler_->Problem());
+        }
+        return absl::OkStatus();
+      });
+  api::HttpServerOptions options;
+  options.listen = config_.api.listen;
+  options.threads = 2;  // deliveries that arrive together share one journal sync
+  absl::StatusOr<std::unique_ptr<api::HttpServer>> server =
+      api::HttpServer::Start(options, api_service_.get());
+  if (!server.ok()) {
+    return absl::Status(server.status().code(),
+                        absl::StrCat("[api] listen: ", server.status().message()));
+  }
+  api_server_ = *std::move(server);
+  return absl::OkStatus();
+}
+
+absl::Status Service::Impl::StartProxy() {
+  absl::StatusOr<ListenAddress> listen = ParseListenAddress(config_.proxy.listen);
+  if (!listen.ok()) {
+    return listen.status();
+  }
+  proxy::ProxyConfig proxy_config;
+  proxy_config.listen_host = listen->host;
+  proxy_config.listen_port = static_cast<uint16_t>(listen->port);
+  proxy_config.threads = config_.proxy.threads;
+  proxy_ = std::make_unique<proxy::ProxyServer>(proxy_config, &metrics_);
+  if (absl::Status s = proxy_->Start(); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("[proxy] listen: ", s.message()));
+  }
+
+  absl::StatusOr<ListenAddress> api_listen = ParseListenAddress(config_.api.listen);
+  proxy::Route apex;
+  apex.host = config_.proxy.domain;
+  apex.ready = true;
+  apex.upstream_host = ConnectHost(api_listen.ok() ? api_listen->host : "127.0.0.1");
+  apex.upstream_port = static_cast<uint16_t>(api_port());
+  apex.max_body_bytes = 25ll << 20;  // a webhook may be as large as GitHub allows
+  publisher_ = std::make_unique<ApexRoutePublisher>(proxy_->routes(), apex);
+  publisher_->Publish({});  // the apex answers before the first reconcile pass
+  return absl::OkStatus();
+}
+
+absl::Status Service::Impl::StartReconciler() {
+  reconciler::docker::DockerClient::Options docker;
+  docker.socket_path = config_.docker.socket;
+  runtime_ = std::make_unique<reconciler::docker::DockerRuntime>(docker);
+  fetcher_ = std::make_unique<GitSourceFetcher>();
+
+  // The preview URLs carry the proxy's real port (it may differ from the configured one with
+  // port 0).
+  HostConfig reconciler_config = config_;
+  absl::StatusOr<ListenAddress> listen = ParseListenAddress(config_.proxy.listen);
+  if (listen.ok()) {
+    reconciler_config.proxy.listen = absl::StrCat(
+        absl::StrContains(listen->host, ':') ? absl::StrCat("[", listen->host, "]") : listen->host,
+        ":", proxy_port());
+  }
+  reconciler_ = std::make_unique<reconciler::Reconciler>(store_.get(), runtime_.get(),
+                                                         fetcher_.get(), publisher_.get(),
+                                                         reconciler_config, base::Clock::Real());
+  return reconciler_->Start();
+}
+
+void Service::Impl::Stop() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+
+  // Stop taking new work first, then finish what is in flight, then release the store.
+  if (reconciler_ != nullptr) {
+    reconciler_->Stop();
+  }
+  if (proxy_ != nullptr) {
+    proxy_->Drain();
+  }
+  if (api_server_ != nullptr) {
+    api_server_->Stop();
+  }
+  log::Info("prevu stopped");
+}
+
+Service::Service(HostConfig config, std::string config_path)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_path))) {}
+
+Service::~Service() { impl_->Stop(); }
+
+absl::Status Service::Start() { return impl_->Start(); }
+void Service::Stop() { impl_->Stop(); }
+int Service::api_port() const { return impl_->api_port(); }
+int Service::proxy_port() const { return impl_->proxy_port(); }
+
+namespace {
+
+struct ServeArgs {
+  std::string config_path;
+  std::string log_level = "info";
+};
+
+// Accepts `--config FILE`, `--config=FILE`, `--log-level LEVEL` and `--log-level=LEVEL`.
+absl::StatusOr<ServeArgs> ParseServeArgs(int argc, char** argv) {
+  ServeArgs args;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string* target = nullptr;
+    std::string name = arg.substr(0, arg.find('='));
+    if (name == "--config") {
+      target = &args.config_path;
+    } else if (name == "--log-level") {
+      target = &args.log_level;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown argument `", arg, "`"));
+    }
+    if (arg.find('=') != std::string::npos) {
+      *target = arg.substr(arg.find('=') + 1);
+    } else if (i + 1 < argc) {
+      *target = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("`", arg, "` needs a value"));
+    }
+  }
+  return args;
+}
+
+}  // namespace
+
+int RunServe(int argc, char** argv) {
+  absl::StatusOr<ServeArgs> args = ParseServeArgs(argc, argv);
+  log::Level level;
+  if (!args.ok() || !log::ParseLevel(args->log_level, &level)) {
+    std::fprintf(stderr, "prevu serve: %s\nusage: prevu serve [--config FILE] [--log-level %s]\n",
+                 args.ok() ? "--log-level must be debug, info, warn or error"
+                           : std::string(args.status().message()).c_str(),
+                 "debug|info|warn|error");
+    return kExitUsage;
+  }
+  log::SetLevel(level);
+
+  absl::StatusOr<HostConfig> config =
+      args->config_path.empty() ? DefaultHostConfig() : LoadHostConfig(args->config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(config.status().message()).c_str());
+    return kExitFailure;
+  }
+
+  // Block the signals before any thread starts, so that only sigwait() below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Service service(*std::move(config), args->config_path);
+  if (absl::Status started = service.Start(); !started.ok()) {
+    log::Error("prevu cannot start").With("error", started.message());
+    return kExitFailure;
+  }
+  for (;;) {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (received != SIGHUP) {
+      log::Info("stopping").With("signal", received == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+    // TODO(#5): reload the host configuration on SIGHUP; until then it is reported and ignored.
+    log::Warn("SIGHUP received; reloading the configuration needs a restart for now");
+  }
+  service.Stop();
+  return kExitOk;
+}
+
+}  // namespace prevu::controller
