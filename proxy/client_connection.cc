@@ -190,12 +190,26 @@ asio::awaitable<void> ClientConnection::Linger() {
   }
 }
 
-// Reads until in_ holds a complete head.
-//
 // Asio tries a read at once before it waits for the socket, which costs a failed recv() when
 // nothing has arrived yet: always so for a new request on a kept-alive connection, and for the
-// upstream's answer just after the request went out. There the proxy waits for readiness first
-// and then reads without blocking (the sockets are non-blocking), one system call fewer. Between
+// upstream's answer just after the request went out. Into an empty buffer, the proxy waits for
+// readiness first and then reads without blocking (the sockets are non-blocking): one system
+// call fewer per head.
+asio::awaitable<size_t> ClientConnection::ReadMore(tcp::socket& socket, IoBuffer& buffer,
+                                                   ErrorCode& ec) {
+  if (!buffer.empty()) {
+    co_return co_await socket.async_read_some(Space(buffer), Redirect(ec));
+  }
+  while (true) {
+    co_await socket.async_wait(tcp::socket::wait_read, Redirect(ec));
+    size_t n = ec ? 0 : socket.read_some(Space(buffer), ec);
+    if (ec != asio::error::would_block) {
+      co_return n;
+    }
+  }
+}
+
+// Reads until in_ holds a complete head. Between
 // requests the idle timeout applies; once the first byte of a head has arrived, the whole head must
 // arrive within header_timeout.
 asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* head_size) {
@@ -237,17 +251,8 @@ asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* h
       co_return HeadRead::kClosed;
     }
     idle_ = !started;
-    size_t n = 0;
-    if (in_.empty()) {
-      co_await client_.async_wait(tcp::socket::wait_read, Redirect(ec));
-      n = ec ? 0 : client_.read_some(Space(in_), ec);
-    } else {
-      n = co_await client_.async_read_some(Space(in_), Redirect(ec));
-    }
+    size_t n = co_await ReadMore(client_, in_, ec);
     idle_ = false;
-    if (ec == asio::error::would_block) {
-      continue;  // woken without data: wait again
-    }
     if (ec) {
       if (started && timed_out_ && !closed_) {
         log::Debug("request head too slow").With("conn", id_).With("bytes", in_.size());
@@ -469,16 +474,7 @@ asio::awaitable<int> ClientConnection::ReadResponseHead(size_t* head_size) {
 
     timed_out_ = false;
     SetDeadline(Chrono(worker_->config().upstream_response_timeout));
-    size_t n = 0;
-    if (out_.empty()) {
-      co_await upstream_.async_wait(tcp::socket::wait_read, Redirect(ec));
-      n = ec ? 0 : upstream_.read_some(Space(out_), ec);
-    } else {
-      n = co_await upstream_.async_read_some(Space(out_), Redirect(ec));
-    }
-    if (ec == asio::error::would_block) {
-      continue;  // woken without data: wait again
-    }
+    size_t n = co_await ReadMore(upstream_, out_, ec);
     if (ec) {
       if (timed_out_) {
         timed_out_ = false;
