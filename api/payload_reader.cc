@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "api/json_scanner.h"
 #include "controller/base/strings.h"
 
 namespace prevu::api {
@@ -32,30 +33,18 @@ bool IsRepoSegment(absl::string_view segment) {
 
 }  // namespace
 
-absl::StatusOr<PayloadReader> PayloadReader::Parse(absl::string_view body) {
-  nlohmann::json root = nlohmann::json::parse(ToStd(body), nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) {
-    return absl::InvalidArgumentError("the body is not valid JSON");
+absl::StatusOr<PayloadReader> PayloadReader::Parse(absl::string_view body,
+                                                   const std::vector<absl::string_view>& paths) {
+  PayloadReader reader;
+  if (absl::Status status = JsonScanner(paths).Scan(body, &reader.fields_); !status.ok()) {
+    return status;
   }
-  if (!root.is_object()) {
-    return absl::InvalidArgumentError("the body must be a JSON object");
-  }
-  return PayloadReader(std::move(root));
+  return reader;
 }
 
 const nlohmann::json* PayloadReader::Find(absl::string_view path) const {
-  const nlohmann::json* node = &root_;
-  for (absl::string_view step : absl::StrSplit(path, '.')) {
-    if (!node->is_object()) {
-      return nullptr;
-    }
-    auto it = node->find(ToStd(step));
-    if (it == node->end()) {
-      return nullptr;
-    }
-    node = &*it;
-  }
-  return node;
+  auto it = fields_.find(path);
+  return it == fields_.end() ? nullptr : &it->second;
 }
 
 absl::Status PayloadReader::Problems() const {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
@@ -15,8 +16,11 @@ namespace prevu::api {
 
 class PayloadReader {
  public:
-  // InvalidArgument when `body` is not a JSON object, with the parser's reason.
-  static absl::StatusOr<PayloadReader> Parse(absl::string_view body);
+  // Validates `body` and keeps only the values at `paths` (dotted, outside arrays), or every
+  // value outside arrays when `paths` is empty (see JsonScanner). InvalidArgument when `body` is
+  // not valid JSON, saying where, or not a JSON object.
+  static absl::StatusOr<PayloadReader> Parse(absl::string_view body,
+                                             const std::vector<absl::string_view>& paths = {});
 
   // A string field; InvalidArgument "missing field `a.b`" or "field `a.b` must be a string".
   absl::StatusOr<std::string> String(absl::string_view path) const;
@@ -55,12 +59,12 @@ class PayloadReader {
   absl::Status Problems() const;
 
  private:
-  explicit PayloadReader(nlohmann::json root) : root_(std::move(root)) {}
+  PayloadReader() = default;
 
-  // The field at `path`, or null when a step of it is missing or not an object.
+  // The field at `path`, or null when it is missing. Objects and arrays are stored empty.
   const nlohmann::json* Find(absl::string_view path) const;
 
-  nlohmann::json root_;
+  absl::flat_hash_map<std::string, nlohmann::json> fields_;
   std::vector<std::string> problems_;
 };
 

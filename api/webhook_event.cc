@@ -16,7 +16,9 @@ WebhookEvent IgnoredEvent(absl::string_view action, std::string reason) {
 
 absl::StatusOr<WebhookEvent> ReadRequestEvent(absl::string_view body,
                                               const RequestEventFields& fields) {
-  absl::StatusOr<PayloadReader> reader = PayloadReader::Parse(body);
+  absl::StatusOr<PayloadReader> reader = PayloadReader::Parse(
+      body, {fields.action, fields.repo, fields.number, fields.clone_url, fields.head_sha,
+             fields.head_ref, fields.base_ref, fields.title, fields.author});
   if (!reader.ok()) {
     return reader.status();
   }

@@ -14,9 +14,11 @@ PayloadReader Read(absl::string_view body) {
 }
 
 TEST(PayloadReaderTest, RefusesBodiesThatAreNotJsonObjects) {
-  EXPECT_EQ(PayloadReader::Parse("{").status().message(), "the body is not valid JSON");
+  EXPECT_EQ(PayloadReader::Parse("{").status().message(),
+            "the body is not valid JSON (byte 1: expected a member name in quotes)");
   EXPECT_EQ(PayloadReader::Parse("[1, 2]").status().message(), "the body must be a JSON object");
-  EXPECT_EQ(PayloadReader::Parse("").status().message(), "the body is not valid JSON");
+  EXPECT_EQ(PayloadReader::Parse("").status().message(),
+            "the body is not valid JSON (byte 0: expected a value)");
 }
 
 TEST(PayloadReaderTest, ReadsNestedStrings) {
@@ -71,6 +73,18 @@ TEST(PayloadReaderTest, CloneUrlsMayNotLookLikeOptions) {
   EXPECT_EQ(*reader.CloneUrl("ok"), "file:///srv/git/shop.git");
   EXPECT_FALSE(reader.CloneUrl("option").ok());
   EXPECT_FALSE(reader.CloneUrl("empty").ok());
+}
+
+TEST(PayloadReaderTest, KeepsOnlyWantedPathsAndNothingInsideArrays) {
+  absl::StatusOr<PayloadReader> reader = PayloadReader::Parse(
+      R"({"a": [1, {"b": "in array"}, [2, [3]]], "c": {"d": "y", "e": "z"}, "f": "after"})",
+      {"a", "b", "c.d", "f"});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(*reader->String("c.d"), "y");
+  EXPECT_EQ(*reader->String("f"), "after");
+  EXPECT_EQ(reader->String("a").status().message(), "field `a` must be a string");
+  EXPECT_FALSE(reader->Has("b"));
+  EXPECT_FALSE(reader->Has("c.e"));
 }
 
 TEST(PayloadReaderTest, TakeCollectsEveryProblem) {
