@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 
 namespace prevu::reconciler {
 namespace {
@@ -13,24 +14,27 @@ using controller::Phase;
 
 const PreviewMemory kNoMemory;
 
+// Most previews have one or two objects of each kind: keep them inline, not on the heap, so a
+// pass over thousands of previews does not allocate per preview.
+using Containers = absl::InlinedVector<const ActualContainer*, 2>;
+
 // The actual objects that carry one prevu.key label.
 struct KeyObjects {
-  std::vector<const ActualContainer*> containers;
-  std::vector<const ActualNetwork*> networks;
-  std::vector<const ActualImage*> images;
+  Containers containers;
+  absl::InlinedVector<const ActualNetwork*, 1> networks;
+  absl::InlinedVector<const ActualImage*, 2> images;
   bool claimed = false;  // a desired preview, open or closed, has this key
 };
 
 // The containers of one open preview, by whether they run the current spec hash.
 struct Sorted {
-  std::vector<const ActualContainer*> current_running;
-  std::vector<const ActualContainer*> current_dead;
-  std::vector<const ActualContainer*> stale_running;
-  std::vector<const ActualContainer*> stale_dead;
+  Containers current_running;
+  Containers current_dead;
+  Containers stale_running;
+  Containers stale_dead;
 };
 
-Sorted SortContainers(const std::vector<const ActualContainer*>& containers,
-                      const std::string& hash) {
+Sorted SortContainers(const Containers& containers, const std::string& hash) {
   Sorted sorted;
   for (const ActualContainer* c : containers) {
     bool current = c->spec_hash == hash;
@@ -43,7 +47,7 @@ Sorted SortContainers(const std::vector<const ActualContainer*>& containers,
   return sorted;
 }
 
-bool Contains(const std::vector<const ActualContainer*>& containers, const std::string& id) {
+bool Contains(const Containers& containers, const std::string& id) {
   return std::any_of(containers.begin(), containers.end(),
                      [&](const ActualContainer* c) { return c->id == id; });
 }
@@ -78,10 +82,10 @@ class Differ {
                 int exit_code);
   void AddRoute(size_t i, const ActualContainer* serving, const Sorted& sorted);
   void RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjects& objects,
-                          const std::vector<const ActualContainer*>& kept);
+                          const Containers& kept);
   void PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool expired);
   void PlanUnknownKeys(const ActualState& actual);
-  void RemoveContainers(size_t i, const std::vector<const ActualContainer*>& containers);
+  void RemoveContainers(size_t i, const Containers& containers);
 
   Action& Add(ActionType type, size_t i) {
     plan_.actions.push_back(Action{type, i});
@@ -92,6 +96,7 @@ class Differ {
   absl::Time now_;
   const DiffOptions& options_;
   absl::flat_hash_map<absl::string_view, KeyObjects> index_;
+  size_t claimed_ = 0;  // keys of index_ that a desired preview has
   Plan plan_;
 };
 
@@ -140,7 +145,10 @@ void Differ::PlanPreview(size_t i) {
   const KeyObjects* objects = &kNothing;
   auto it = index_.find(d.key);
   if (it != index_.end()) {
-    it->second.claimed = true;
+    if (!it->second.claimed) {
+      it->second.claimed = true;
+      ++claimed_;
+    }
     objects = &it->second;
   }
 
@@ -181,7 +189,7 @@ void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& object
     }
   }
 
-  std::vector<const ActualContainer*> kept;
+  Containers kept;
   if (serving != nullptr) {
     KeepServing(i, m, *serving);
     RemoveContainers(i, sorted.stale_running);
@@ -299,7 +307,7 @@ void Differ::AddRoute(size_t i, const ActualContainer* serving, const Sorted& so
 }
 
 void Differ::RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjects& objects,
-                                const std::vector<const ActualContainer*>& kept) {
+                                const Containers& kept) {
   const std::string& hash = desired_[i].spec_hash;
   for (const ActualImage* image : objects.images) {
     bool wanted =
@@ -338,6 +346,9 @@ void Differ::PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& object
 }
 
 void Differ::PlanUnknownKeys(const ActualState& actual) {
+  if (claimed_ == index_.size()) {
+    return;  // the usual case: no stray objects, and no second lookup per object
+  }
   // Objects of keys that no preview claims, in listing order so plans are deterministic.
   auto unclaimed = [&](const std::string& key) {
     auto it = index_.find(key);
@@ -360,7 +371,7 @@ void Differ::PlanUnknownKeys(const ActualState& actual) {
   }
 }
 
-void Differ::RemoveContainers(size_t i, const std::vector<const ActualContainer*>& containers) {
+void Differ::RemoveContainers(size_t i, const Containers& containers) {
   for (const ActualContainer* c : containers) {
     Add(ActionType::kRemoveContainer, i).id = c->id;
   }

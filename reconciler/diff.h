@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "controller/preview.h"
 #include "reconciler/runtime.h"
@@ -32,8 +33,8 @@ struct PreviewMemory {
 // generation, not once per pass.
 struct DesiredPreview {
   const controller::Preview* preview = nullptr;
-  std::string key;                           // preview->key.ToString(), the prevu.key label
-  std::string spec_hash;                     // SpecHash() of the current spec
+  absl::string_view key;  // preview->key.ToString(), the prevu.key label; kept alive by the caller
+  std::string spec_hash;  // SpecHash() of the current spec
   absl::Duration ttl = absl::Hours(24 * 7);  // `[preview] ttl` of the repository
   const PreviewMemory* memory = nullptr;     // null when the loop remembers nothing
 };

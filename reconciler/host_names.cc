@@ -6,7 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "reconciler/spec_hash.h"
 
 namespace prevu::reconciler {
@@ -55,11 +55,23 @@ std::string HostNames::Label(const controller::PreviewKey& key) const {
   absl::string_view name = slash == absl::string_view::npos ? repo : repo.substr(slash + 1);
   absl::string_view owner = slash == absl::string_view::npos ? "" : repo.substr(0, slash);
 
-  std::string expanded =
-      absl::StrReplaceAll(template_, {{"{number}", absl::StrCat(key.number)},
-                                      {"{repo}", name},
-                                      {"{owner}", owner},
-                                      {"{provider}", ProviderName(key.provider)}});
+  // One pass over the template; this runs for every open preview on every reconcile pass.
+  std::string expanded;
+  absl::string_view rest = template_;
+  while (!rest.empty()) {
+    if (absl::ConsumePrefix(&rest, "{number}")) {
+      absl::StrAppend(&expanded, key.number);
+    } else if (absl::ConsumePrefix(&rest, "{repo}")) {
+      expanded.append(name.data(), name.size());
+    } else if (absl::ConsumePrefix(&rest, "{owner}")) {
+      expanded.append(owner.data(), owner.size());
+    } else if (absl::ConsumePrefix(&rest, "{provider}")) {
+      absl::StrAppend(&expanded, ProviderName(key.provider));
+    } else {
+      expanded.push_back(rest.front());
+      rest.remove_prefix(1);
+    }
+  }
   std::string label = DnsLabel(expanded, kMaxLabel);
   return label.empty() ? absl::StrCat("preview-", key.number) : label;
 }

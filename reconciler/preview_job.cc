@@ -254,7 +254,7 @@ bool PreviewJob::StopIfCancelled(const ActualContainer* container) {
 void PreviewJob::Progress(Phase phase, absl::string_view condition, absl::string_view reason,
                           std::string message, absl::string_view step, absl::Duration took) {
   JobReport report;
-  report.key = input_.key_text;
+  report.key = input_.key;
   report.spec_hash = input_.spec_hash;
   report.phase = phase;
   report.condition = std::string(condition);
@@ -269,7 +269,7 @@ void PreviewJob::Progress(Phase phase, absl::string_view condition, absl::string
 void PreviewJob::End(Outcome outcome, absl::string_view condition, absl::string_view reason,
                      std::string message, const ActualContainer* container) {
   JobReport report;
-  report.key = input_.key_text;
+  report.key = input_.key;
   report.spec_hash = input_.spec_hash;
   report.outcome = outcome;
   report.phase = outcome == Outcome::kReady ? Phase::kReady : Phase::kFailed;

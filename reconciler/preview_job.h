@@ -26,7 +26,7 @@ namespace prevu::reconciler {
 struct JobReport {
   enum class Outcome { kRunning, kReady, kFailed, kExited, kCancelled };
 
-  std::string key;  // the prevu.key text
+  controller::PreviewKey key;
   std::string spec_hash;
   Outcome outcome = Outcome::kRunning;  // kRunning: progress; anything else ends the job
   controller::Phase phase = controller::Phase::kPending;

@@ -233,7 +233,7 @@ void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
   entry.job.reset();
   memory.job_hash.clear();
   log::Info("job finished")
-      .With("preview", Text(report.key))
+      .With("preview", Text(entry.key_text))
       .With("spec_hash", Text(report.spec_hash))
       .With("outcome", Text(OutcomeName(report.outcome)))
       .With("reason", Text(report.reason));
@@ -279,11 +279,11 @@ std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::P
   described_.clear();
   described_.reserve(previews.size());
   for (const controller::Preview& preview : previews) {
-    std::string key_text = preview.key.ToString();
-    auto [it, inserted] = entries_.try_emplace(key_text);
+    auto [it, inserted] = entries_.try_emplace(preview.key);
     Entry& entry = it->second;
     if (inserted) {
       entry.key = preview.key;
+      entry.key_text = preview.key.ToString();
       entry.status = preview.status;
     }
     if (entry.hash_generation != preview.spec.generation) {
@@ -292,7 +292,7 @@ std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::P
     }
     entry.seen_pass = pass_id_;
     desired.push_back(
-        DesiredPreview{&preview, std::move(key_text), entry.spec_hash, entry.ttl, &entry.memory});
+        DesiredPreview{&preview, entry.key_text, entry.spec_hash, entry.ttl, &entry.memory});
     described_.push_back(&entry);
   }
   return desired;
@@ -346,8 +346,8 @@ void Reconciler::ExecuteOne(const Action& action, Entry* entry, uint64_t pass, a
       *removal_failed = !done.ok();
       break;
     case ActionType::kEnsureNetwork: {
-      std::string key_text = entry->key.ToString();
-      done = runtime_->EnsureNetwork(NetworkName(key_text), PrevuLabels(key_text, "")).status();
+      done = runtime_->EnsureNetwork(NetworkName(entry->key_text), PrevuLabels(entry->key_text, ""))
+                 .status();
       break;
     }
     case ActionType::kCancel:
@@ -406,7 +406,7 @@ void Reconciler::ExecuteOne(const Action& action, Entry* entry, uint64_t pass, a
   log::Line(done.ok() ? log::Level::kInfo : log::Level::kWarn, "reconcile action")
       .With("pass", pass)
       .With("action", Text(ActionTypeName(action.type)))
-      .With("preview", Text(entry != nullptr ? entry->key.ToString() : "-"))
+      .With("preview", Text(entry != nullptr ? absl::string_view(entry->key_text) : "-"))
       .With("id", Text(action.id.empty() ? action.spec_hash : action.id))
       .With("error", Text(done.message()));
 }
@@ -431,7 +431,7 @@ void Reconciler::StartJob(Entry& entry, const Action& action, absl::Time now) {
            now);
   }
 
-  PreviewJob::Input input{entry.key, preview->key.ToString(), preview->spec, action.spec_hash};
+  PreviewJob::Input input{entry.key, entry.key_text, preview->spec, action.spec_hash};
   const controller::RepoEntry* repo = config_.FindRepo(entry.key.provider, entry.key.repo);
   if (repo != nullptr) {
     input.token = repo->git_token;
@@ -451,7 +451,7 @@ void Reconciler::StartJob(Entry& entry, const Action& action, absl::Time now) {
       job_context_, std::move(input), [this](JobReport report) { PostReport(std::move(report)); });
   pool_->Post([job = entry.job] { job->Run(); });
   log::Info("job queued")
-      .With("preview", Text(preview->key.ToString()))
+      .With("preview", Text(entry.key_text))
       .With("kind", Text(ActionTypeName(action.type)))
       .With("spec_hash", Text(action.spec_hash))
       .With("generation", preview->spec.generation)

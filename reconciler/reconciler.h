@@ -75,6 +75,7 @@ class Reconciler {
   // What the loop keeps about one preview. Loop thread only.
   struct Entry {
     controller::PreviewKey key;
+    std::string key_text;  // key.ToString(), the prevu.key label
     PreviewMemory memory;
     controller::PreviewStatus status;  // the authoritative copy; the store gets it when dirty
     bool dirty = false;
@@ -116,7 +117,7 @@ class Reconciler {
   JobContext job_context_;
 
   // Loop thread only.
-  absl::node_hash_map<std::string, Entry> entries_;  // by key text; stable addresses
+  absl::node_hash_map<controller::PreviewKey, Entry> entries_;  // stable addresses
   std::vector<Entry*> described_;  // the entry of each preview of the current pass
   uint64_t pass_id_ = 0;
   int docker_failures_ = 0;

@@ -89,13 +89,19 @@ struct World {
     MarkReady(i, id);
   }
 
-  Plan Run() const {
+  Plan Run() {
     std::vector<DesiredPreview> desired;
+    keys.clear();
     for (size_t i = 0; i < previews.size(); ++i) {
-      desired.push_back(DesiredPreview{&previews[i], Key(i), hashes[i], ttls[i], &memories[i]});
+      keys.push_back(Key(i));
+    }
+    for (size_t i = 0; i < previews.size(); ++i) {
+      desired.push_back(DesiredPreview{&previews[i], keys[i], hashes[i], ttls[i], &memories[i]});
     }
     return Diff(desired, actual ? &*actual : nullptr, kNow);
   }
+
+  std::vector<std::string> keys;  // the key texts the diff's input points into
 };
 
 std::string Render(const Action& a) {
