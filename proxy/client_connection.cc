@@ -228,19 +228,19 @@ asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* h
         co_return HeadRead::kReady;
       }
       if (scan == HttpHead::Scan::kInvalid) {
-        exchange_.start = Clock::now();
+        StartExchange();
         co_await Reply(400, true);
         co_return HeadRead::kClosed;
       }
       if (in_.size() >= config.max_header_bytes) {
         bool no_line = in_.readable().find('\n') == absl::string_view::npos;
-        exchange_.start = Clock::now();
+        StartExchange();
         co_await Reply(no_line ? 414 : 431, true);
         co_return HeadRead::kClosed;
       }
       if (!started) {
         started = true;
-        exchange_.start = Clock::now();
+        StartExchange();
         SetDeadline(Chrono(config.header_timeout));
       }
     } else {
@@ -265,11 +265,19 @@ asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* h
   }
 }
 
-asio::awaitable<bool> ClientConnection::Serve(size_t head_size) {
+void ClientConnection::StartExchange() {
   exchange_.start = Clock::now();
   exchange_.keep_alive = true;
   exchange_.body_done = true;
   exchange_.reused = false;
+  exchange_.log_method.clear();
+  exchange_.log_host.clear();
+  exchange_.log_target.clear();
+  exchange_.log_request_id.clear();
+}
+
+asio::awaitable<bool> ClientConnection::Serve(size_t head_size) {
+  StartExchange();
   if (!request_.ParseRequest(in_.readable().substr(0, head_size))) {
     log::Debug("request rejected")
         .With("conn", id_)

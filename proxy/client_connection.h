@@ -52,6 +52,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   asio::awaitable<size_t> ReadMore(asio::ip::tcp::socket& socket, IoBuffer& buffer,
                                    boost::system::error_code& ec);
   asio::awaitable<HeadRead> ReadHead(size_t* head_size);
+  void StartExchange();
   asio::awaitable<bool> Serve(size_t head_size);
   asio::awaitable<bool> Reply(int status, bool close);
   asio::awaitable<bool> Forward(const Endpoint& upstream, int64_t max_body, bool upgrade);
