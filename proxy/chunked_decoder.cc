@@ -85,18 +85,25 @@ bool ChunkedDecoder::Step(char c) {
       if (size_digits_ == 0 || digit >= 0) {
         return false;  // no digits at all, or too many
       }
-      state_ = State::kExtension;
+      state_ = State::kAfterSize;
       line_bytes_ = size_digits_;
       return Step(c);
     }
-    case State::kExtension:
+    case State::kAfterSize:
+      // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ): after the size only
+      // whitespace, the first ";" or the end of the line may come.
       if (c == '\r') {
         state_ = State::kSizeLf;
         return true;
       }
-      // chunk-ext = *( BWS ";" BWS ext-name [ ... ] ): anything else after the size is invalid.
-      if (line_bytes_ == static_cast<size_t>(size_digits_) && c != ';' && c != ' ' && c != '\t') {
-        return false;
+      if (c == ';') {
+        state_ = State::kExtension;
+      }
+      return (c == ';' || c == ' ' || c == '\t') && ++line_bytes_ <= kMaxSizeLine;
+    case State::kExtension:
+      if (c == '\r') {
+        state_ = State::kSizeLf;
+        return true;
       }
       return LineChar(c) && ++line_bytes_ <= kMaxSizeLine;
     case State::kSizeLf:

@@ -29,6 +29,7 @@ class ChunkedDecoder {
  private:
   enum class State {
     kSize,
+    kAfterSize,
     kExtension,
     kSizeLf,
     kData,

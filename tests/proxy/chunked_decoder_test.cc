@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace prevu::proxy {
@@ -68,6 +69,40 @@ INSTANTIATE_TEST_SUITE_P(Framing, BadChunkTest,
                                            "3;a=\x01\r\n",          // control in extension
                                            "0\r\nX: \x01\r\n\r\n",  // control in trailer
                                            "0\r\n X: 1\r\n\r\n"));  // folded trailer
+
+}  // namespace
+}  // namespace prevu::proxy
+
+namespace prevu::proxy {
+namespace {
+
+// Random bytes split at random points: the decoder never claims more than it was given, and a
+// body it calls done is one it would also call done when given whole.
+TEST(ChunkedDecoderTest, RandomInputSplitAnywhereAgreesWithWholeInput) {
+  std::mt19937 random(7);
+  const std::string alphabet = "0123456789abcdefABCDEF;= \t\r\n\r\nxyz";
+  for (int i = 0; i < 5000; ++i) {
+    std::string text;
+    size_t length = random() % 64;
+    for (size_t j = 0; j < length; ++j) {
+      text.push_back(alphabet[random() % alphabet.size()]);
+    }
+
+    ChunkedDecoder whole;
+    size_t whole_used = whole.Scan(text);
+    ChunkedDecoder split;
+    size_t cut = text.empty() ? 0 : random() % text.size();
+    size_t used = split.Scan(absl::string_view(text).substr(0, cut));
+    if (!split.done() && !split.failed()) {
+      used += split.Scan(absl::string_view(text).substr(cut));
+    }
+
+    ASSERT_LE(whole_used, text.size());
+    EXPECT_EQ(used, whole_used) << text;
+    EXPECT_EQ(split.done(), whole.done()) << text;
+    EXPECT_EQ(split.failed(), whole.failed()) << text;
+  }
+}
 
 }  // namespace
 }  // namespace prevu::proxy
