@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "controller/base/log.h"
 #include "controller/store/frame_reader.h"
-#include "controller/store/log_text.h"
 #include "controller/store/snapshot.h"
 
 namespace prevu::controller {
@@ -98,7 +97,7 @@ absl::StatusOr<std::unique_ptr<DurableDesiredStore>> DurableDesiredStore::Open(
   }
 
   log::Info("desired store opened")
-      .With("dir", LogText(dir))
+      .With("dir", dir)
       .With("previews", store->previews_.size())
       .With("snapshot_records", snapshot->records.size())
       .With("journal_records", store->journal_->records())
@@ -220,7 +219,7 @@ void DurableDesiredStore::SetStatus(const PreviewKey& key, PreviewStatus status)
   absl::MutexLock lock(&mu_);
   auto it = previews_.find(key);
   if (it == previews_.end()) {
-    log::Debug("status for an unknown preview ignored").With("preview", LogText(key.ToString()));
+    log::Debug("status for an unknown preview ignored").With("preview", key.ToString());
     return;
   }
   it->second.status = std::move(status);
@@ -331,8 +330,8 @@ void DurableDesiredStore::SyncBatchLocked() {
         absl::StrCat("the desired store cannot write its journal (", status.message(),
                      "); writes are refused until Prevu is restarted"));
     log::Error("journal write failed; refusing writes")
-        .With("dir", LogText(directory_->path()))
-        .With("error", LogText(status.message()));
+        .With("dir", directory_->path())
+        .With("error", status.message());
   } else {
     PublishLocked(std::move(batch));
     MaybeCompactLocked();
@@ -400,8 +399,8 @@ void DurableDesiredStore::MaybeCompactLocked() {
     mu_.Lock();
     if (!next.ok()) {
       log::Error("cannot start a new journal for compaction")
-          .With("dir", LogText(directory_->path()))
-          .With("error", LogText(next.status().message()));
+          .With("dir", directory_->path())
+          .With("error", next.status().message());
       CompactionFailedLocked();
       return;
     }
@@ -434,8 +433,8 @@ void DurableDesiredStore::Compact(const Snapshot& snapshot, int64_t journal_reco
     // The journal belongs to the writers; the next of them to sync sets when to try again.
     compaction_failed_ = true;
     log::Error("compaction failed; the journal keeps growing")
-        .With("dir", LogText(directory_->path()))
-        .With("error", LogText(status.message()));
+        .With("dir", directory_->path())
+        .With("error", status.message());
     return;
   }
   next_journal_active_ = false;
@@ -467,7 +466,7 @@ absl::Status DurableDesiredStore::FinishCutCompactionLocked(int64_t next_seq) {
     status = RemoveIfExists(absl::StrCat(directory_->path(), "/journal.new"));
   }
   log::Info("finished a compaction cut short by a restart")
-      .With("dir", LogText(directory_->path()))
+      .With("dir", directory_->path())
       .With("journal_seq", seq);
   return status;
 }

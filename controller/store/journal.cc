@@ -7,7 +7,6 @@
 #include "controller/base/log.h"
 #include "controller/store/file_header.h"
 #include "controller/store/frame_reader.h"
-#include "controller/store/log_text.h"
 
 namespace prevu::controller::store {
 namespace {
@@ -80,20 +79,20 @@ absl::StatusOr<Replayed> Replay(const std::string& path, int64_t journal_seq,
   std::optional<int64_t> seq = header ? ParseHeader(*header) : std::nullopt;
   if (!seq) {
     log::Warn("journal header is damaged; dropping the file")
-        .With("path", LogText(path))
+        .With("path", path)
         .With("bytes_dropped", replayed.size);
     return replayed;
   }
   if (*seq < journal_seq) {
     log::Info("journal was already folded into the snapshot; dropping it")
-        .With("path", LogText(path))
+        .With("path", path)
         .With("journal_seq", *seq)
         .With("snapshot_journal_seq", journal_seq);
     return replayed;
   }
   if (*seq > journal_seq) {
     log::Warn("journal is newer than the snapshot; replaying it anyway")
-        .With("path", LogText(path))
+        .With("path", path)
         .With("journal_seq", *seq)
         .With("snapshot_journal_seq", journal_seq);
   }
@@ -103,10 +102,10 @@ absl::StatusOr<Replayed> Replay(const std::string& path, int64_t journal_seq,
   replayed.valid_end = ReplayRecords(reader, apply, &replayed.records, &damage);
   if (replayed.valid_end < replayed.size) {
     log::Warn("journal has a damaged tail; dropping it")
-        .With("path", LogText(path))
+        .With("path", path)
         .With("offset", replayed.valid_end)
         .With("bytes_dropped", replayed.size - replayed.valid_end)
-        .With("reason", LogText(damage))
+        .With("reason", damage)
         .With("records_kept", replayed.records);
   }
   return replayed;

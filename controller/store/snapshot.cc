@@ -8,7 +8,6 @@
 #include "controller/store/append_only_file.h"
 #include "controller/store/file_header.h"
 #include "controller/store/frame_reader.h"
-#include "controller/store/log_text.h"
 
 namespace prevu::controller::store {
 namespace {
@@ -58,10 +57,10 @@ absl::StatusOr<Snapshot> Snapshot::Read(const std::string& dir) {
 
   // Keep the evidence: the next compaction would overwrite it.
   log::Error("snapshot is damaged; previews missing from it are lost")
-      .With("path", LogText(path))
-      .With("reason", LogText(damage))
+      .With("path", path)
+      .With("reason", damage)
       .With("records_kept", snapshot.records.size())
-      .With("kept_as", LogText(absl::StrCat(path, ".damaged")));
+      .With("kept_as", absl::StrCat(path, ".damaged"));
   absl::Status kept = ReplaceFileDurably(absl::StrCat(path, ".damaged"), **contents);
   if (!kept.ok()) {
     return kept;

@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "controller/base/log.h"
 #include "controller/store/append_only_file.h"
-#include "controller/store/log_text.h"
 
 namespace prevu::controller::store {
 namespace {
@@ -30,7 +29,7 @@ absl::Status CreateIfMissing(const std::string& path) {
     // Previews name private repositories; only the service's user should read them.
     std::filesystem::permissions(path, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, error);
-    log::Info("created state directory").With("path", LogText(path));
+    log::Info("created state directory").With("path", path);
   }
   return absl::OkStatus();
 }
