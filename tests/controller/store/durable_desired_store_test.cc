@@ -1,5 +1,6 @@
 #include "controller/store/durable_desired_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -808,6 +809,50 @@ TEST_F(StoreTest, WritersQueuedDuringASyncShareTheNextOne) {
 
   EXPECT_EQ(syncs, 2);
   EXPECT_EQ(store->List().size(), 6u);
+}
+
+// The descriptor of `path` in this process, found through /proc.
+int FindOpenFile(const std::string& path) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    if (std::filesystem::read_symlink(entry.path(), error) == path) {
+      return std::stoi(entry.path().filename().string());
+    }
+  }
+  return -1;
+}
+
+// A journal that stops accepting data makes the write fail and every later write be refused:
+// after a failed append or sync, what is on disk is unknown.
+TEST_F(StoreTest, AFailedSyncIsReportedAndLaterWritesAreRefused) {
+  std::atomic<bool> break_journal = false;
+  DurableDesiredStore::TestHooks hooks;
+  hooks.before_sync = [&] {
+    if (break_journal) {
+      int fd = FindOpenFile(dir_.File("journal"));
+      ASSERT_GE(fd, 0);
+      int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+      ASSERT_EQ(::dup2(full, fd), fd);
+      ::close(full);
+    }
+  };
+  std::unique_ptr<DurableDesiredStore> store = Open({}, hooks);
+  ASSERT_TRUE(store->Upsert(Key(1), Update()).ok());
+  break_journal = true;
+
+  absl::StatusOr<WriteResult> failed = store->Upsert(Key(2), Update());
+  break_journal = false;
+  absl::StatusOr<WriteResult> refused = store->Upsert(Key(3), Update());
+
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(failed.status().message(), HasSubstr("until Prevu is restarted"));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(store->Get(Key(2)).has_value());
+  EXPECT_TRUE(store->Get(Key(1)).has_value());
+  store.reset();
+  store = Open();
+  EXPECT_TRUE(store->Get(Key(1)).has_value());
+  EXPECT_TRUE(store->Upsert(Key(4), Update()).ok());
 }
 
 TEST_F(StoreTest, WriteLatencyIsRecordedWhenARegistryIsGiven) {
