@@ -94,7 +94,6 @@ ClientConnection::ClientConnection(Worker* worker, tcp::socket socket)
       response_(worker->config().max_header_fields) {
   ErrorCode ec;
   client_.set_option(tcp::no_delay(true), ec);
-  client_.non_blocking(true, ec);
   Endpoint peer = FromAsio(client_.remote_endpoint(ec));
   peer_address_ = peer.AddressString();
   peer_.address = peer_address_;
@@ -190,25 +189,6 @@ asio::awaitable<void> ClientConnection::Linger() {
   }
 }
 
-// Asio tries a read at once before it waits for the socket, which costs a failed recv() when
-// nothing has arrived yet: always so for a new request on a kept-alive connection, and for the
-// upstream's answer just after the request went out. Into an empty buffer, the proxy waits for
-// readiness first and then reads without blocking (the sockets are non-blocking): one system
-// call fewer per head.
-asio::awaitable<size_t> ClientConnection::ReadMore(tcp::socket& socket, IoBuffer& buffer,
-                                                   ErrorCode& ec) {
-  if (!buffer.empty()) {
-    co_return co_await socket.async_read_some(Space(buffer), Redirect(ec));
-  }
-  while (true) {
-    co_await socket.async_wait(tcp::socket::wait_read, Redirect(ec));
-    size_t n = ec ? 0 : socket.read_some(Space(buffer), ec);
-    if (ec != asio::error::would_block) {
-      co_return n;
-    }
-  }
-}
-
 // Reads until in_ holds a complete head. Between
 // requests the idle timeout applies; once the first byte of a head has arrived, the whole head must
 // arrive within header_timeout.
@@ -251,7 +231,7 @@ asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* h
       co_return HeadRead::kClosed;
     }
     idle_ = !started;
-    size_t n = co_await ReadMore(client_, in_, ec);
+    size_t n = co_await client_.async_read_some(Space(in_), Redirect(ec));
     idle_ = false;
     if (ec) {
       if (started && timed_out_ && !closed_) {
@@ -427,7 +407,6 @@ asio::awaitable<int> ClientConnection::Connect(const Endpoint& upstream) {
                       : UpstreamFailure(UpstreamError::kRefused, 502);
   }
   upstream_.set_option(tcp::no_delay(true), ec);
-  upstream_.non_blocking(true, ec);
   worker_->stats().upstream_connects.Add();
   co_return 0;
 }
@@ -482,7 +461,7 @@ asio::awaitable<int> ClientConnection::ReadResponseHead(size_t* head_size) {
 
     timed_out_ = false;
     SetDeadline(Chrono(worker_->config().upstream_response_timeout));
-    size_t n = co_await ReadMore(upstream_, out_, ec);
+    size_t n = co_await upstream_.async_read_some(Space(out_), Redirect(ec));
     if (ec) {
       if (timed_out_) {
         timed_out_ = false;

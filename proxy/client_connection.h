@@ -49,8 +49,6 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void SetDeadline(std::chrono::nanoseconds timeout);
   void Close();
 
-  asio::awaitable<size_t> ReadMore(asio::ip::tcp::socket& socket, IoBuffer& buffer,
-                                   boost::system::error_code& ec);
   asio::awaitable<HeadRead> ReadHead(size_t* head_size);
   void StartExchange();
   asio::awaitable<bool> Serve(size_t head_size);
