@@ -261,6 +261,26 @@ TEST_F(DockerRuntimeIntegrationTest, LogsAndExitCodeOfAContainerThatEnds) {
   EXPECT_NE(it->finished_at, absl::InfinitePast());
 }
 
+TEST_F(DockerRuntimeIntegrationTest, StopStartAndConnectToASecondNetwork) {
+  absl::StatusOr<ActualContainer> container = BuildAndRun();
+  ASSERT_TRUE(container.ok()) << container.status();
+  DockerClient& client = runtime_.client();
+
+  ASSERT_TRUE(client.StopContainer(container->id, absl::Seconds(1)).ok());
+  EXPECT_FALSE(ContainerFromInspect(*client.InspectContainer(container->id)).running);
+  ASSERT_TRUE(client.StartContainer(container->id).ok());
+  ASSERT_TRUE(client.StartContainer(container->id).ok());  // already running: 304, not an error
+  EXPECT_TRUE(ContainerFromInspect(*client.InspectContainer(container->id)).running);
+
+  std::string second = name_ + "-second";
+  ASSERT_TRUE(runtime_.EnsureNetwork(second, labels_).ok());
+  ASSERT_TRUE(client.ConnectNetwork(second, container->id).ok());
+  absl::StatusOr<nlohmann::json> inspect = client.InspectContainer(container->id);
+  ASSERT_TRUE(inspect.ok());
+  EXPECT_TRUE((*inspect)["NetworkSettings"]["Networks"].contains(second));
+  EXPECT_TRUE((*inspect)["NetworkSettings"]["Networks"].contains(name_));
+}
+
 TEST_F(DockerRuntimeIntegrationTest, PruneByLabelRemovesThisPreviewsImages) {
   absl::StatusOr<std::string> image = BuildWith(kServe);
   ASSERT_TRUE(image.ok()) << image.status();
