@@ -3,6 +3,8 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -33,24 +35,36 @@ bool SegmentMatches(const std::string& pattern, absl::string_view segment) {
 }
 
 // Whether `pattern` matches `path` in full, or matches one of its parent directories (which
-// excludes everything below it).
-bool MatchFrom(const std::vector<std::string>& pattern, size_t p,
-               const std::vector<absl::string_view>& path, size_t s) {
-  if (p == pattern.size()) {
-    return true;  // the whole path, or a directory above what remains of it
-  }
-  if (pattern[p] == "**") {
-    for (size_t skip = s; skip <= path.size(); ++skip) {
-      if (MatchFrom(pattern, p + 1, path, skip)) {
-        return true;
+// excludes everything below it). Walks the pattern once, keeping the set of path positions each
+// prefix of it can reach, so that a pattern full of `**` (a repository's file, so untrusted)
+// costs segments times path length, never an exponential search.
+bool MatchesPath(const std::vector<std::string>& pattern,
+                 const std::vector<absl::string_view>& path) {
+  std::vector<bool> reach(path.size() + 1, false);
+  reach[0] = true;
+  for (const std::string& segment : pattern) {
+    std::vector<bool> next(path.size() + 1, false);
+    bool any = false;
+    for (size_t s = 0; s <= path.size(); ++s) {
+      if (!reach[s]) {
+        continue;
+      }
+      if (segment == "**") {
+        std::fill(next.begin() + s, next.end(), true);
+        any = true;
+        break;  // every later position is reached already
+      }
+      if (s < path.size() && SegmentMatches(segment, path[s])) {
+        next[s + 1] = true;
+        any = true;
       }
     }
-    return false;
+    if (!any) {
+      return false;
+    }
+    reach = std::move(next);
   }
-  if (s == path.size() || !SegmentMatches(pattern[p], path[s])) {
-    return false;
-  }
-  return MatchFrom(pattern, p + 1, path, s + 1);
+  return true;  // some position reached: the whole path or a directory above the rest
 }
 
 }  // namespace
@@ -79,7 +93,7 @@ DockerIgnore DockerIgnore::Parse(absl::string_view text) {
 }
 
 bool DockerIgnore::Matches(const Pattern& pattern, const std::vector<absl::string_view>& path) {
-  return MatchFrom(pattern.segments, 0, path, 0);
+  return MatchesPath(pattern.segments, path);
 }
 
 bool DockerIgnore::Excluded(absl::string_view path) const {

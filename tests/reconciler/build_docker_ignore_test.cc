@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 #include "gtest/gtest.h"
 
 namespace prevu::reconciler::build {
@@ -58,6 +60,20 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"  secret.env  \n", "secret.env", true},
         // `.git` as people write it.
         Case{".git", ".git/HEAD", true}, Case{".git", ".github/workflows/ci.yml", false}));
+
+// A repository's .dockerignore is untrusted: many `**` against a deep path must stay cheap
+// (an exponential search would not finish for these).
+TEST(DockerIgnoreCost, ManyDoubleStarsAgainstADeepPath) {
+  std::string pattern;
+  std::string path;
+  for (int i = 0; i < 40; ++i) {
+    absl::StrAppend(&pattern, "**/a/");
+    absl::StrAppend(&path, "a/");
+  }
+  absl::StrAppend(&pattern, "b");
+  absl::StrAppend(&path, "c");
+  EXPECT_FALSE(DockerIgnore::Parse(pattern).Excluded(path));
+}
 
 TEST(DockerIgnoreExceptions, ReportsWhetherAnyRuleIsAnException) {
   EXPECT_FALSE(DockerIgnore::Parse("a\nb/").has_exceptions());
