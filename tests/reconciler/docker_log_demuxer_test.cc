@@ -1,6 +1,8 @@
 // Decoding Docker's multiplexed log frames and splitting streams into bounded lines.
 #include "reconciler/docker/log_demuxer.h"
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +55,28 @@ TEST(LogDemuxer, HandlesLargeFramesAndEmptyFrames) {
   std::string big(100000, 'x');
   EXPECT_THAT(Decode(Frame(1, "") + Frame(1, big + "\n"), 4096),
               ElementsAre(Pair(1, std::string(64 * 1024, 'x'))));
+}
+
+// Whatever bytes arrive (the stream comes from a preview's own program), lines stay bounded.
+TEST(LogDemuxer, ArbitraryBytesNeverMakeALongerLine) {
+  std::mt19937 random(12345);
+  for (int round = 0; round < 200; ++round) {
+    std::string stream(random() % 5000, '\0');
+    for (char& c : stream) {
+      c = static_cast<char>(random() % 300 == 0 ? '\n' : random() % 256);
+    }
+    size_t longest = 0;
+    LogDemuxer demuxer(
+        [&](int, absl::string_view line) { longest = std::max(longest, line.size()); },
+        /*max_line=*/100);
+    for (size_t i = 0; i < stream.size();) {
+      size_t piece = 1 + random() % 64;
+      demuxer.Feed(absl::string_view(stream).substr(i, piece));
+      i += piece;
+    }
+    demuxer.Flush();
+    EXPECT_LE(longest, 100u);
+  }
 }
 
 TEST(LineSplitter, CutsOverlongLinesAndDropsTheirRest) {
