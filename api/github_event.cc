@@ -27,6 +27,8 @@ constexpr RequestEventFields kFields = {
     .base_ref = "pull_request.base.ref",
     .title = "pull_request.title",
     .author = "pull_request.user.login",
+    .state = "pull_request.state",
+    .open_state = "open",
     .kind_of_action = &KindOfAction,
 };
 

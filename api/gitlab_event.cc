@@ -29,6 +29,8 @@ constexpr RequestEventFields kFields = {
     .base_ref = "object_attributes.target_branch",
     .title = "object_attributes.title",
     .author = "user.username",
+    .state = "object_attributes.state",
+    .open_state = "opened",
     .kind_of_action = &KindOfAction,
 };
 

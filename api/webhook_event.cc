@@ -18,7 +18,7 @@ absl::StatusOr<WebhookEvent> ReadRequestEvent(absl::string_view body,
                                               const RequestEventFields& fields) {
   absl::StatusOr<PayloadReader> reader = PayloadReader::Parse(
       body, {fields.action, fields.repo, fields.number, fields.clone_url, fields.head_sha,
-             fields.head_ref, fields.base_ref, fields.title, fields.author});
+             fields.head_ref, fields.base_ref, fields.title, fields.author, fields.state});
   if (!reader.ok()) {
     return reader.status();
   }
@@ -31,6 +31,13 @@ absl::StatusOr<WebhookEvent> ReadRequestEvent(absl::string_view body,
   if (result.kind == WebhookEvent::Kind::kIgnore) {
     return IgnoredEvent(result.action, absl::StrCat("action `", result.action,
                                                     "` does not change what a preview runs"));
+  }
+
+  std::string state;
+  reader->Take(reader->OptionalString(fields.state), &state);
+  if (result.kind == WebhookEvent::Kind::kUpsert && !state.empty() && state != fields.open_state) {
+    return IgnoredEvent(result.action, absl::StrCat("the request is ", state, "; `", result.action,
+                                                    "` does not reopen its preview"));
   }
 
   result.key.provider = fields.provider;

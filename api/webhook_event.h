@@ -42,6 +42,10 @@ struct RequestEventFields {
   absl::string_view base_ref;
   absl::string_view title;   // may be absent
   absl::string_view author;  // may be absent
+  // The request's state and the word for open: an upsert of a request that is not open (a
+  // title edited after closing) must not reopen its preview.
+  absl::string_view state;
+  absl::string_view open_state;
   WebhookEvent::Kind (*kind_of_action)(absl::string_view action);
 };
 

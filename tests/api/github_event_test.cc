@@ -69,6 +69,16 @@ TEST(GitHubEventTest, EditedIsAnUpsertSoTheTitleIsRecorded) {
   EXPECT_EQ(event->update.title, "A better title");
 }
 
+TEST(GitHubEventTest, EditingAClosedRequestDoesNotReopenIt) {
+  nlohmann::json payload =
+      nlohmann::json::parse(Fixture("github/pull_request.closed.payload.json"));
+  payload["action"] = "edited";
+  absl::StatusOr<WebhookEvent> event = ParseGitHubEvent("pull_request", payload.dump());
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(event->kind, Kind::kIgnore);
+  EXPECT_EQ(event->reason, "the request is closed; `edited` does not reopen its preview");
+}
+
 TEST(GitHubEventTest, OtherActionsAreIgnoredWithTheReason) {
   nlohmann::json payload =
       nlohmann::json::parse(Fixture("github/pull_request.opened.payload.json"));

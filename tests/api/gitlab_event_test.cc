@@ -101,6 +101,16 @@ TEST(GitLabEventTest, AnUpdateWithANewCommitCarriesIt) {
   EXPECT_EQ(event->update.head_sha, "0123456789abcdef0123456789abcdef01234567");
 }
 
+TEST(GitLabEventTest, AnUpdateOfAClosedRequestDoesNotReopenIt) {
+  nlohmann::json payload = OpenPayload();
+  payload["object_attributes"]["action"] = "update";
+  payload["object_attributes"]["state"] = "closed";
+  absl::StatusOr<WebhookEvent> event = ParseGitLabEvent(kEvent, payload.dump());
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(event->kind, Kind::kIgnore);
+  EXPECT_EQ(event->reason, "the request is closed; `update` does not reopen its preview");
+}
+
 TEST(GitLabEventTest, OtherEventsAreIgnored) {
   absl::StatusOr<WebhookEvent> event = ParseGitLabEvent("Push Hook", "{}");
   ASSERT_TRUE(event.ok());
