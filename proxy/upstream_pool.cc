@@ -1,6 +1,8 @@
 // Per-thread upstream keep-alive pools; see upstream_pool.h.
 #include "proxy/upstream_pool.h"
 
+#include <algorithm>
+
 namespace prevu::proxy {
 
 UpstreamPool::UpstreamPool(int max_idle_per_upstream, std::chrono::nanoseconds idle_timeout)
@@ -33,6 +35,20 @@ void UpstreamPool::Put(const Endpoint& upstream, TimePoint now, asio::ip::tcp::s
     idle.erase(idle.begin());
   }
   idle.push_back(Idle{std::move(socket), now});
+}
+
+void UpstreamPool::Expire(TimePoint now) {
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    std::vector<Idle>& idle = it->second;
+    idle.erase(std::remove_if(idle.begin(), idle.end(),
+                              [&](const Idle& entry) { return now - entry.since > idle_timeout_; }),
+               idle.end());
+    if (idle.empty()) {
+      idle_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void UpstreamPool::Clear() { idle_.clear(); }

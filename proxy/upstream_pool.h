@@ -27,6 +27,10 @@ class UpstreamPool {
   // maximum number idle, the oldest is closed.
   void Put(const Endpoint& upstream, TimePoint now, asio::ip::tcp::socket socket);
 
+  // Closes the connections that have been idle longer than the idle timeout, for every
+  // upstream: those of a preview that is gone would otherwise stay open. Called periodically.
+  void Expire(TimePoint now);
+
   // Closes every idle connection (at drain).
   void Clear();
 

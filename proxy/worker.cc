@@ -31,6 +31,7 @@ Worker::Worker(int index, const ProxyConfig* config, const RouteStore* routes, T
       io_(1),
       acceptor_(io_),
       drain_timer_(io_),
+      expire_timer_(io_),
       routes_(routes),
       pool_(config->upstream_idle_per_host,
             absl::ToChronoNanoseconds(config->upstream_idle_timeout)),
@@ -63,6 +64,7 @@ absl::Status Worker::Listen(const tcp::endpoint& endpoint) {
 void Worker::Start() {
   accepting_ = true;
   asio::co_spawn(io_, Accept(), asio::detached);
+  asio::co_spawn(io_, ExpireIdleUpstreams(), asio::detached);
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -84,6 +86,7 @@ void Worker::StartDrain(std::chrono::steady_clock::time_point deadline) {
   accepting_ = false;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  expire_timer_.cancel();
   pool_.Clear();
 
   std::vector<ClientConnection*> open(open_.begin(), open_.end());
@@ -120,6 +123,16 @@ void Worker::OnConnectionClosed(ClientConnection* connection) {
   if (!accepting_ && open_.size() < max_connections_) {
     accepting_ = true;
     asio::co_spawn(io_, Accept(), asio::detached);
+  }
+}
+
+asio::awaitable<void> Worker::ExpireIdleUpstreams() {
+  auto period = absl::ToChronoNanoseconds(config_->upstream_idle_timeout);
+  boost::system::error_code ec;
+  while (!draining_) {
+    expire_timer_.expires_after(period);
+    co_await expire_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    pool_.Expire(std::chrono::steady_clock::now());
   }
 }
 

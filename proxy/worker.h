@@ -59,6 +59,7 @@ class Worker {
 
  private:
   asio::awaitable<void> Accept();
+  asio::awaitable<void> ExpireIdleUpstreams();
   void StartDrain(std::chrono::steady_clock::time_point deadline);
 
   int index_;
@@ -70,6 +71,7 @@ class Worker {
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer drain_timer_;
+  asio::steady_timer expire_timer_;
   uint16_t port_ = 0;
   RouteReader routes_;
   UpstreamPool pool_;

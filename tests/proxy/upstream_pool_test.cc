@@ -57,6 +57,18 @@ TEST_F(UpstreamPoolTest, ExpiredConnectionsAreNotReturned) {
   EXPECT_EQ(pool.idle(a_), 0u);
 }
 
+TEST_F(UpstreamPoolTest, ExpireClosesOldConnectionsOfEveryUpstream) {
+  UpstreamPool pool(4, seconds(30));
+  pool.Put(a_, t0_, Socket());
+  pool.Put(b_, t0_, Socket());
+  pool.Put(b_, t0_ + seconds(20), Socket());
+
+  pool.Expire(t0_ + seconds(31));
+
+  EXPECT_EQ(pool.idle(a_), 0u);
+  EXPECT_EQ(pool.idle(b_), 1u);
+}
+
 TEST_F(UpstreamPoolTest, ZeroLimitKeepsNothing) {
   UpstreamPool pool(0, seconds(30));
   pool.Put(a_, t0_, Socket());
