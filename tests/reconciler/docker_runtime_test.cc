@@ -1,8 +1,15 @@
 // The hardened container configuration and the reading of container inspect answers.
 #include "reconciler/docker/docker_runtime.h"
 
+#include <atomic>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/reconciler/docker_fake_daemon.h"
 
 namespace prevu::reconciler::docker {
 namespace {
@@ -104,6 +111,51 @@ TEST(ContainerFromInspect, ToleratesMissingSections) {
   EXPECT_EQ(container.id, "x");
   EXPECT_EQ(container.upstream_port, 0);
   EXPECT_FALSE(container.running);
+}
+
+// The watch wakes the loop for managed containers and for networks it knows, not for anything
+// else on the host, and once more after the stream broke (events may have been missed).
+TEST(DockerRuntimeWatch, FiltersEventsAndReconnectsAfterABreak) {
+  std::atomic<int> connections{0};
+  absl::Notification reconnected;
+  absl::Notification release;
+  FakeDaemon daemon("1.41", [&](int fd, const std::string& head, const std::string&) {
+    if (absl::StrContains(head, "/networks?")) {
+      WriteAll(fd, Answer(200, R"([{"Id":"n1","Name":"prevu-net","Labels":{}}])"));
+    } else if (!absl::StrContains(head, "/events?")) {
+      WriteAll(fd, Answer(200, "[]"));
+    } else if (connections.fetch_add(1) == 0) {
+      WriteAll(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+      WriteAll(
+          fd,
+          Chunk(R"({"Type":"container","Actor":{"ID":"c1","Attributes":{"prevu.managed":"true"}}})"
+                "\n"
+                R"({"Type":"container","Actor":{"ID":"c2","Attributes":{"name":"not-ours"}}})"
+                "\n"
+                R"({"Type":"network","Actor":{"ID":"n9","Attributes":{"name":"not-ours"}}})"
+                "\n"
+                R"({"Type":"network","Actor":{"ID":"n1","Attributes":{"name":"prevu-net"}}})"
+                "\n"));
+      // Closing without the last chunk breaks the stream.
+    } else {
+      reconnected.Notify();
+      release.WaitForNotificationWithTimeout(absl::Seconds(30));
+    }
+  });
+  DockerRuntime runtime(daemon.Options());
+  ASSERT_TRUE(runtime.List().ok());  // learns network n1
+
+  std::atomic<int> wakes{0};
+  std::unique_ptr<Subscription> watch = runtime.Watch([&] { wakes.fetch_add(1); });
+  ASSERT_TRUE(reconnected.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(wakes.load(), 3);  // c1, n1, and the break
+  watch.reset();               // closes the second stream; hangs here if cancellation did not work
+  release.Notify();
+
+  std::vector<std::string> targets = daemon.targets();
+  EXPECT_TRUE(std::any_of(targets.begin(), targets.end(), [](const std::string& t) {
+    return absl::StrContains(t, "%22type%22%3A%5B%22container%22%2C%22network%22%5D");
+  }));
 }
 
 }  // namespace
