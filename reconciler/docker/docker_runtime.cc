@@ -79,6 +79,21 @@ uint16_t PublishedPort(const nlohmann::json& ports) {
   return 0;
 }
 
+// An image from the image listing; untagged images show the tag "<none>:<none>".
+ActualImage ImageFromSummary(const nlohmann::json& image) {
+  ActualImage actual;
+  actual.id = image.value("Id", "");
+  for (const auto& tag : image.value("RepoTags", nlohmann::json::array())) {
+    if (tag.is_string() && tag.get<std::string>() != "<none>:<none>") {
+      actual.tags.push_back(tag.get<std::string>());
+    }
+  }
+  nlohmann::json labels = image.value("Labels", nlohmann::json());
+  actual.key = Label(labels, kLabelKey);
+  actual.spec_hash = Label(labels, kLabelSpecHash);
+  return actual;
+}
+
 // Removal of something already gone, or already being removed, is what the caller wanted.
 absl::Status GoneIsFine(absl::Status status) {
   if (absl::IsNotFound(status)) {
@@ -238,17 +253,7 @@ absl::StatusOr<ActualState> DockerRuntime::ListManaged() {
     return images.status();
   }
   for (const auto& image : *images) {
-    ActualImage actual;
-    actual.id = image.value("Id", "");
-    for (const auto& tag : image.value("RepoTags", nlohmann::json::array())) {
-      if (tag.is_string() && tag.get<std::string>() != "<none>:<none>") {
-        actual.tags.push_back(tag.get<std::string>());
-      }
-    }
-    nlohmann::json labels = image.value("Labels", nlohmann::json());
-    actual.key = Label(labels, kLabelKey);
-    actual.spec_hash = Label(labels, kLabelSpecHash);
-    state.images.push_back(std::move(actual));
+    state.images.push_back(ImageFromSummary(image));
   }
   return state;
 }
