@@ -14,7 +14,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "api/log_text.h"
 #include "controller/base/asio.h"
 #include "controller/base/log.h"
 #include "controller/base/strings.h"
@@ -208,7 +207,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     if (ec != asio::error::operation_aborted && ec != http::error::end_of_stream) {
-      log::Debug("http connection closed").With("reason", LogText(ec.message()));
+      log::Debug("http connection closed").With("reason", ec.message());
     }
     Close();
   }
@@ -224,9 +223,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       response = server_->handler()->Handle(request);
     } catch (const std::exception& e) {
       // Handlers do not throw by contract; this keeps one broken request from ending the server.
-      log::Error("http handler threw")
-          .With("target", LogText(request.target))
-          .With("what", LogText(e.what()));
+      log::Error("http handler threw").With("target", request.target).With("what", e.what());
       response = HttpResponse::Error(500, "internal error; see the server log");
     }
     Respond(std::move(response), version, keep_alive);
@@ -354,7 +351,7 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   if (ec) {
-    log::Warn("http accept failed").With("port", port_).With("reason", LogText(ec.message()));
+    log::Warn("http accept failed").With("port", port_).With("reason", ec.message());
     StartAccept();
     return;
   }
@@ -432,7 +429,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   }
   impl->Run();
   log::Info("http server listening")
-      .With("address", LogText(endpoint->address().to_string()))
+      .With("address", endpoint->address().to_string())
       .With("port", impl->port())
       .With("threads", options.threads);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "api/github_event.h"
 #include "api/gitlab_event.h"
-#include "api/log_text.h"
 #include "api/webhook_signature.h"
 #include "controller/base/log.h"
 #include "nlohmann/json.hpp"
@@ -241,16 +240,16 @@ HttpResponse WebhookReceiver::Finish(Delivery& delivery, DeliveryResult result,
 
   bool failed = response.status >= 400;
   log::Line line(failed ? log::Level::kWarn : log::Level::kInfo, "webhook delivery");
-  line.With("provider", LogText(controller::ProviderName(delivery.provider)))
-      .With("delivery", LogText(delivery.id))
-      .With("event", LogText(delivery.event))
-      .With("action", LogText(delivery.action))
-      .With("key", LogText(delivery.key))
-      .With("result", LogText(DeliveryResultName(result)))
+  line.With("provider", controller::ProviderName(delivery.provider))
+      .With("delivery", delivery.id)
+      .With("event", delivery.event)
+      .With("action", delivery.action)
+      .With("key", delivery.key)
+      .With("result", DeliveryResultName(result))
       .With("status", response.status)
       .With("took_us", std::chrono::duration_cast<std::chrono::microseconds>(took).count());
   if (failed) {
-    line.With("error", LogText(delivery.error));
+    line.With("error", delivery.error);
   }
   return response;
 }
