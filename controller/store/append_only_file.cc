@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
@@ -18,9 +19,12 @@ absl::Status FileError(absl::string_view what, const std::string& path) {
   return absl::ErrnoToStatus(error, absl::StrCat(what, " `", path, "`"));
 }
 
-absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
+// Writes all of `data` at `offset`, or at the file's position when `offset` is negative.
+absl::Status WriteAll(int fd, absl::string_view data, const std::string& path,
+                      int64_t offset = -1) {
   while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
+    ssize_t n = offset < 0 ? ::write(fd, data.data(), data.size())
+                           : ::pwrite(fd, data.data(), data.size(), offset);
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -28,6 +32,9 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
       return FileError("cannot write", path);
     }
     data.remove_prefix(static_cast<size_t>(n));
+    if (offset >= 0) {
+      offset += n;
+    }
   }
   return absl::OkStatus();
 }
@@ -52,7 +59,7 @@ class FdCloser {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AppendOnlyFile>> AppendOnlyFile::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
     return FileError("cannot open", path);
   }
@@ -69,11 +76,34 @@ absl::StatusOr<std::unique_ptr<AppendOnlyFile>> AppendOnlyFile::Open(const std::
 AppendOnlyFile::~AppendOnlyFile() { ::close(fd_); }
 
 absl::Status AppendOnlyFile::Append(absl::string_view data) {
-  absl::Status status = WriteAll(fd_, data, path_);
+  int64_t end = size_ + static_cast<int64_t>(data.size());
+  if (end > allocated_) {
+    absl::Status extended = Preallocate(end);
+    if (!extended.ok()) {
+      return extended;
+    }
+  }
+  absl::Status status = WriteAll(fd_, data, path_, size_);
   if (status.ok()) {
-    size_ += static_cast<int64_t>(data.size());
+    size_ = end;
   }
   return status;
+}
+
+absl::Status AppendOnlyFile::Preallocate(int64_t end) {
+  // Real zeros, not fallocate(2): its unwritten extents would need a metadata commit on first
+  // write, which is the cost this avoids.
+  static const std::string* const kZeros = new std::string(1 << 16, '\0');
+  int64_t target = std::max(end, allocated_ + kPreallocateBytes);
+  while (allocated_ < target) {
+    int64_t n = std::min<int64_t>(target - allocated_, static_cast<int64_t>(kZeros->size()));
+    absl::Status status = WriteAll(fd_, absl::string_view(*kZeros).substr(0, n), path_, allocated_);
+    if (!status.ok()) {
+      return status;
+    }
+    allocated_ += n;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AppendOnlyFile::Sync() {

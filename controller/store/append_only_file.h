@@ -14,9 +14,15 @@
 namespace prevu::controller::store {
 
 // A file opened for appending. Not thread-safe: the store lets one thread at a time write.
+//
+// The file is extended with zeros ahead of the appends, 256 KiB at a time, so that most syncs
+// only flush data: a sync after a write that grows the file must also commit the new size to the
+// file system's journal, which costs several times more. Readers treat zeros after the last
+// record as the end of the file.
 class AppendOnlyFile {
  public:
-  // Opens an existing file; its current size is where appends continue.
+  // Opens an existing file; its current size is where appends continue, so the caller cuts away
+  // any zeros after the last record first.
   static absl::StatusOr<std::unique_ptr<AppendOnlyFile>> Open(const std::string& path);
   ~AppendOnlyFile();
   AppendOnlyFile(const AppendOnlyFile&) = delete;
@@ -27,16 +33,23 @@ class AppendOnlyFile {
   // fdatasync(2): everything appended so far is on disk when this returns OK.
   absl::Status Sync();
 
+  // Where the next append goes; the file on disk may be longer.
   int64_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
  private:
+  static constexpr int64_t kPreallocateBytes = 256 << 10;
+
   AppendOnlyFile(int fd, std::string path, int64_t size)
-      : fd_(fd), path_(std::move(path)), size_(size) {}
+      : fd_(fd), path_(std::move(path)), size_(size), allocated_(size) {}
+
+  // Extends the file with zeros to at least `end`.
+  absl::Status Preallocate(int64_t end);
 
   int fd_;
   std::string path_;
   int64_t size_;
+  int64_t allocated_;
 };
 
 // The whole content of `path`, or nullopt when it does not exist.

@@ -242,6 +242,11 @@ void DurableDesiredStore::AwaitCompactionForTesting() {
       +[](bool* compacting) { return !*compacting; }, &compacting_));
 }
 
+int64_t DurableDesiredStore::journal_bytes_for_testing() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return journal_->bytes();
+}
+
 size_t DurableDesiredStore::queued_for_testing() const {
   absl::ReaderMutexLock lock(&mu_);
   return queued_.size();

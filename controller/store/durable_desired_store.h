@@ -57,6 +57,8 @@ class DurableDesiredStore final : public DesiredStore {
   int64_t compactions() const;
   // Returns once no compaction is running.
   void AwaitCompactionForTesting();
+  // Where the next journal record goes; only while no write is in progress.
+  int64_t journal_bytes_for_testing() const;
   // How many records wait for the next sync.
   size_t queued_for_testing() const;
 

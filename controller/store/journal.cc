@@ -100,7 +100,9 @@ absl::StatusOr<Replayed> Replay(const std::string& path, int64_t journal_seq,
   replayed.seq = seq;
   std::string damage;
   replayed.valid_end = ReplayRecords(reader, apply, &replayed.records, &damage);
-  if (replayed.valid_end < replayed.size) {
+  absl::string_view tail = absl::string_view(**contents).substr(replayed.valid_end);
+  bool preallocated = tail.find_first_not_of('\0') == absl::string_view::npos;
+  if (!preallocated) {
     log::Warn("journal has a damaged tail; dropping it")
         .With("path", path)
         .With("offset", replayed.valid_end)
@@ -124,7 +126,8 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
     return Create(path, journal_seq);
   }
 
-  // Appends continue after the last intact record, so what follows it must go.
+  // Appends continue after the last intact record, so what follows it must go, be it damage or
+  // zeros written ahead of appends.
   if (replayed->valid_end < replayed->size) {
     absl::Status cut = TruncateFile(path, static_cast<int64_t>(replayed->valid_end));
     if (!cut.ok()) {

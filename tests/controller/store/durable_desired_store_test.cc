@@ -215,25 +215,25 @@ TEST_F(StoreTest, UnknownKeysAndClosedRedeploysAreRefusedWithReasons) {
 
 TEST_F(StoreTest, InvalidUtf8IsRefusedAndNothingIsWritten) {
   std::unique_ptr<DurableDesiredStore> store = Open();
-  int64_t before = JournalSize();
+  int64_t before = store->journal_bytes_for_testing();
 
   absl::StatusOr<WriteResult> result = store->Upsert(Key(1), Update("aaaa", "bad \xC3("));
 
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(store->Get(Key(1)).has_value());
-  EXPECT_EQ(JournalSize(), before);
+  EXPECT_EQ(store->journal_bytes_for_testing(), before);
 }
 
 TEST_F(StoreTest, UnchangedWritesLeaveTheJournalAlone) {
   std::unique_ptr<DurableDesiredStore> store = Open();
   ASSERT_TRUE(store->Upsert(Key(1), Update()).ok());
   ASSERT_TRUE(store->Close(Key(1)).ok());
-  int64_t before = JournalSize();
+  int64_t before = store->journal_bytes_for_testing();
 
   ASSERT_TRUE(store->Close(Key(1)).ok());
   ASSERT_TRUE(store->Forget(Key(2)).ok());
 
-  EXPECT_EQ(JournalSize(), before);
+  EXPECT_EQ(store->journal_bytes_for_testing(), before);
 }
 
 TEST_F(StoreTest, StatusIsKeptAcrossUpsertsButNotAcrossRestarts) {
@@ -310,12 +310,16 @@ TEST_F(StoreTest, GenerationsContinueAfterAReopen) {
 // Writes records 1..3 with a store, damages the journal, and reopens.
 class DamagedJournalTest : public StoreTest {
  protected:
+  // Leaves the journal without the zeros written ahead of appends, so that offsets and sizes
+  // in the log can be checked exactly.
   void WriteThree() {
     std::unique_ptr<DurableDesiredStore> store = Open();
     for (int64_t n = 1; n <= 3; ++n) {
       ASSERT_TRUE(store->Upsert(Key(n), Update()).ok());
-      sizes_.push_back(JournalSize());
+      sizes_.push_back(store->journal_bytes_for_testing());
     }
+    store.reset();
+    std::filesystem::resize_file(dir_.File("journal"), sizes_.back());
   }
 
   std::string ReadJournal() {
@@ -345,6 +349,18 @@ class DamagedJournalTest : public StoreTest {
 
   std::vector<int64_t> sizes_;  // journal size after each record
 };
+
+TEST_F(DamagedJournalTest, ZerosAfterTheLastRecordAreNotDamage) {
+  std::unique_ptr<DurableDesiredStore> store = Open();
+  ASSERT_TRUE(store->Upsert(Key(1), Update()).ok());
+  ASSERT_TRUE(store->Upsert(Key(2), Update()).ok());
+  ASSERT_GT(JournalSize(), store->journal_bytes_for_testing());
+  store.reset();
+
+  std::string logged;
+  EXPECT_EQ(Reopen(&logged), (std::vector<int64_t>{1, 2}));
+  EXPECT_THAT(logged, ::testing::Not(HasSubstr("damaged")));
+}
 
 TEST_F(DamagedJournalTest, TruncatedHeaderOfTheLastRecord) {
   WriteThree();
@@ -463,7 +479,7 @@ TEST_F(StoreTest, CompactionByBytesFoldsAwayWhatWasWritten) {
   store->AwaitCompactionForTesting();
 
   EXPECT_EQ(store->compactions(), 1);
-  EXPECT_LT(JournalSize(), 4096);
+  EXPECT_LT(store->journal_bytes_for_testing(), 4096);
   store.reset();
   store = Open(options);
   EXPECT_EQ(store->List().size(), 20u);
