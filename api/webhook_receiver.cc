@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "api/github_event.h"
 #include "api/gitlab_event.h"
@@ -108,6 +109,12 @@ HttpResponse WebhookReceiver::ReceiveGitHub(const HttpRequest& request) {
     return Fail(delivery, DeliveryResult::kUnauthorized, 401, verified.message());
   }
 
+  // GitHub can also send the payload form-encoded; only the JSON form is read.
+  if (absl::StartsWith(request.Header("content-type"), "application/x-www-form-urlencoded")) {
+    return Fail(delivery, DeliveryResult::kMalformed, 400,
+                "the payload is form-encoded; set the GitHub webhook's content type to "
+                "application/json");
+  }
   return Apply(delivery, ParseGitHubEvent(request.Header("x-github-event"), request.body),
                github_memory_);
 }

@@ -141,6 +141,18 @@ TEST_F(WebhookReceiverTest, MalformedJsonAndMissingFieldsAre400SayingWhich) {
   EXPECT_EQ(Deliveries(metrics_, "github", "malformed"), 2);
 }
 
+TEST_F(WebhookReceiverTest, AFormEncodedPayloadIs400SayingWhatToChange) {
+  std::string body = "payload=%7B%7D";
+  testing::Headers headers = testing::GitHubHeaders(kSecret, "pull_request", "d", body);
+  headers[0].second = "application/x-www-form-urlencoded";
+  HttpResponse response =
+      receiver_.ReceiveGitHub(testing::PostRequest("/hooks/github", headers, body));
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(Json(response)["error"],
+            "the payload is form-encoded; set the GitHub webhook's content type to "
+            "application/json");
+}
+
 TEST_F(WebhookReceiverTest, TheAllowListForbidsOtherRepositoriesAndOverridesTheCloneUrl) {
   config_.repos.push_back({.provider = Provider::kGitHub,
                            .name = "Codertocat/Hello-World",

@@ -37,7 +37,9 @@ constexpr char kFixtureSha[] = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 struct Options {
   int deliveries = 10'000;
   int connections = 8;
-  int server_threads = 4;
+  // Handlers block while the store syncs; as many threads as connections let every delivery
+  // in flight join the same sync.
+  int server_threads = 8;
 };
 
 bool ParseOptions(int argc, char** argv, Options* options) {
