@@ -262,7 +262,7 @@ asio::awaitable<bool> ClientConnection::Serve(size_t head_size) {
     log::Debug("request rejected")
         .With("conn", id_)
         .With("status", request_.error_status())
-        .With<absl::string_view>("reason", request_.error_reason());
+        .With("reason", request_.error_reason());
     co_return co_await Reply(request_.error_status(), true);
   }
 
@@ -401,8 +401,8 @@ asio::awaitable<int> ClientConnection::Connect(const Endpoint& upstream) {
     timed_out_ = false;
     log::Debug("upstream connect failed")
         .With("conn", id_)
-        .With<absl::string_view>("upstream", upstream.ToString())
-        .With<absl::string_view>("error", ec.message());
+        .With("upstream", upstream.ToString())
+        .With("error", ec.message());
     co_return timeout ? UpstreamFailure(UpstreamError::kConnectTimeout, 504)
                       : UpstreamFailure(UpstreamError::kRefused, 502);
   }
@@ -640,10 +640,10 @@ void ClientConnection::Finish(int status) {
   if (log::Enabled(log::Level::kDebug)) {
     log::Debug("request")
         .With("conn", id_)
-        .With<absl::string_view>("request_id", exchange_.log_request_id)
-        .With<absl::string_view>("method", exchange_.log_method)
-        .With<absl::string_view>("host", exchange_.log_host)
-        .With<absl::string_view>("path", exchange_.log_target)
+        .With("request_id", exchange_.log_request_id)
+        .With("method", exchange_.log_method)
+        .With("host", exchange_.log_host)
+        .With("path", exchange_.log_target)
         .With("status", status)
         .With("took_us", took.count());
   }

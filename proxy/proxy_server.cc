@@ -61,7 +61,7 @@ absl::Status ProxyServer::Start() {
   }
   running_ = true;
   log::Info("proxy listening")
-      .With<absl::string_view>("address", absl::StrCat(config_.listen_host, ":", port_))
+      .With("address", absl::StrCat(config_.listen_host, ":", port_))
       .With("threads", threads_);
   return absl::OkStatus();
 }

@@ -42,8 +42,7 @@ std::shared_ptr<const RouteTable> RouteTable::Build(std::vector<Route> routes) {
     char buffer[kMaxHostBytes];
     absl::string_view host = NormalizeHost(route.host, buffer, sizeof(buffer));
     if (host.empty()) {
-      log::Warn("route skipped: host name empty or too long")
-          .With<absl::string_view>("host", route.host);
+      log::Warn("route skipped: host name empty or too long").With("host", route.host);
       continue;
     }
 
@@ -55,8 +54,8 @@ std::shared_ptr<const RouteTable> RouteTable::Build(std::vector<Route> routes) {
         entry.resolved = true;
       } else {
         log::Warn("route upstream does not resolve")
-            .With<absl::string_view>("host", host)
-            .With<absl::string_view>("error", upstream.status().message());
+            .With("host", host)
+            .With("error", upstream.status().message());
       }
     }
     route.host = std::string(host);

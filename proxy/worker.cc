@@ -150,9 +150,7 @@ asio::awaitable<void> Worker::Accept() {
       co_return;
     }
     if (ec) {
-      log::Warn("accept failed")
-          .With("worker", index_)
-          .With<absl::string_view>("error", ec.message());
+      log::Warn("accept failed").With("worker", index_).With("error", ec.message());
       backoff.expires_after(kAcceptBackoff);
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;

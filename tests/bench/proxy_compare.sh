@@ -107,6 +107,10 @@ upstream_conf="$(nginx_config upstream "$UPSTREAM_PORT" "server {
     listen 127.0.0.1:$UPSTREAM_PORT;
     location / { return 200 'hello\n'; }
   }")"
+if (exec 3<> "/dev/tcp/127.0.0.1/$UPSTREAM_PORT") 2> /dev/null; then
+  echo "127.0.0.1:$UPSTREAM_PORT is taken; stop what listens there" >&2
+  exit 1
+fi
 taskset -c 0 nginx -c "$upstream_conf" -p "$WORK/upstream" &
 PIDS+=($!)
 wait_port "$UPSTREAM_PORT"
@@ -167,6 +171,10 @@ percentile() { awk -v p="$2" '$1 == p {print $2}' "$1"; }
 printf "%-8s %12s %10s %10s %10s %14s %10s %10s\n" \
   proxy "requests/s" p50 p99 cpu_s "requests/cpu_s" idle_kb peak_kb
 for name in prevu nginx haproxy; do
+  if (exec 3<> "/dev/tcp/127.0.0.1/$PROXY_PORT") 2> /dev/null; then
+    echo "127.0.0.1:$PROXY_PORT is taken; stop what listens there" >&2
+    exit 1
+  fi
   "start_$name"
   pid=$!
   PIDS+=("$pid")
