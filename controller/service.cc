@@ -20,7 +20,7 @@
 #include "controller/desired_store.h"
 #include "proxy/proxy_server.h"
 #include "reconciler/docker/docker_runtime.h"
-#include "reconciler/git/git_fetcher.h"
+#include "reconciler/git/git_source_fetcher.h"
 #include "reconciler/reconciler.h"
 
 namespace prevu::controller {
@@ -29,26 +29,6 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
-
-// Adapts the git command line fetcher to the loop's fetch seam.
-class GitSourceFetcher : public reconciler::SourceFetcher {
- public:
-  absl::Status Fetch(const reconciler::SourceRequest& request,
-                     const reconciler::CancelToken& cancel) override {
-    reconciler::git::FetchRequest fetch;
-    fetch.url = request.clone_url;
-    fetch.sha = request.sha;
-    fetch.provider = request.provider;
-    fetch.number = request.number;
-    fetch.head_ref = request.ref;
-    fetch.token = request.token;
-    fetch.dir = request.dest_dir;
-    return git_.Fetch(fetch, cancel);
-  }
-
- private:
-  reconciler::git::GitFetcher git_{reconciler::git::GitFetcher::Options{}};
-};
 
 // Adds the apex host, `[proxy] domain` itself, to every set of routes the reconciler publishes:
 // the dashboard, the API and the webhook receivers are reached through the proxy's port.
@@ -106,7 +86,7 @@ class Service::Impl {
   std::unique_ptr<api::ApiService> api_service_;
   std::unique_ptr<api::HttpServer> api_server_;
   std::unique_ptr<reconciler::docker::DockerRuntime> runtime_;
-  std::unique_ptr<GitSourceFetcher> fetcher_;
+  std::unique_ptr<reconciler::git::GitSourceFetcher> fetcher_;
   std::unique_ptr<reconciler::Reconciler> reconciler_;
   bool stopped_ = false;
 };
@@ -196,7 +176,8 @@ absl::Status Service::Impl::StartReconciler() {
   reconciler::docker::DockerClient::Options docker;
   docker.socket_path = config_.docker.socket;
   runtime_ = std::make_unique<reconciler::docker::DockerRuntime>(docker);
-  fetcher_ = std::make_unique<GitSourceFetcher>();
+  fetcher_ =
+      std::make_unique<reconciler::git::GitSourceFetcher>(reconciler::git::GitFetcher::Options{});
 
   // The preview URLs carry the proxy's real port (it may differ from the configured one with
   // port 0).
