@@ -147,7 +147,9 @@ void HeaderRewriter::WriteResponse(const HttpHead& response, ResponseBody body, 
   out->clear();
   absl::StrAppend(out, "HTTP/1.1 ", response.status(), " ", response.reason(), "\r\n");
   bool switching = response.status() == 101;
+  bool robots = false;
   for (const HeaderField& field : response.fields()) {
+    robots = robots || absl::EqualsIgnoreCase(field.name, "x-robots-tag");
     bool length = absl::EqualsIgnoreCase(field.name, "content-length");
     if (IsHopByHop(field.name) || IsNominatedHopByHop(response, field.name) ||
         (length && body != ResponseBody::kLength && body != ResponseBody::kNone)) {
@@ -158,6 +160,9 @@ void HeaderRewriter::WriteResponse(const HttpHead& response, ResponseBody body, 
 
   if (body == ResponseBody::kChunked) {
     out->append("Transfer-Encoding: chunked\r\n");
+  }
+  if (config_->noindex && !robots && !switching) {
+    out->append("X-Robots-Tag: noindex\r\n");
   }
   if (switching) {
     AppendField(out, "Connection", "upgrade");

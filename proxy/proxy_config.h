@@ -65,6 +65,9 @@ struct ProxyConfig {
 
   // "http" or "https": what X-Forwarded-Proto and Forwarded say about the client's connection.
   std::string scheme = "http";
+  // Adds "X-Robots-Tag: noindex" to proxied responses that carry none, so that search engines
+  // do not index previews ([proxy] noindex in prevu.toml).
+  bool noindex = false;
   std::vector<TrustedNetwork> trusted_peers;
 };
 

@@ -126,6 +126,23 @@ TEST_F(HeaderRewriterTest, ResponseDropsHopByHopAndSaysClose) {
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-App: yes\r\nConnection: close\r\n\r\n");
 }
 
+TEST_F(HeaderRewriterTest, NoindexIsAddedUnlessTheResponseSaysOtherwise) {
+  config_.noindex = true;
+  HttpHead response;
+  std::string plain = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  std::string own = "HTTP/1.1 200 OK\r\nX-Robots-Tag: all\r\nContent-Length: 0\r\n\r\n";
+  std::string out;
+
+  ASSERT_TRUE(response.ParseResponse(plain));
+  rewriter_.WriteResponse(response, ResponseBody::kLength, false, false, &out);
+  EXPECT_THAT(out, HasSubstr("\r\nX-Robots-Tag: noindex\r\n"));
+
+  ASSERT_TRUE(response.ParseResponse(own));
+  rewriter_.WriteResponse(response, ResponseBody::kLength, false, false, &out);
+  EXPECT_THAT(out, HasSubstr("\r\nX-Robots-Tag: all\r\n"));
+  EXPECT_THAT(out, Not(HasSubstr("noindex")));
+}
+
 TEST_F(HeaderRewriterTest, DechunkedResponseLosesItsFraming) {
   HttpHead response;
   std::string raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
