@@ -190,14 +190,18 @@ void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& object
   }
 
   Containers kept;
+  // Docker's classic builder makes short-lived containers and images that carry the build's
+  // labels; while a job runs, the key's stopped containers and unused images may be those, so
+  // their removal waits for the job to end.
+  if (!job) {
+    RemoveContainers(i, sorted.stale_dead);
+  }
   if (serving != nullptr) {
     KeepServing(i, m, *serving);
     RemoveContainers(i, sorted.stale_running);
-    RemoveContainers(i, sorted.stale_dead);
     kept.push_back(serving);
   } else {
     // The old container keeps serving until its replacement is ready.
-    RemoveContainers(i, sorted.stale_dead);
     kept = sorted.stale_running;
     if (job_current) {
       kept.insert(kept.end(), sorted.current_running.begin(), sorted.current_running.end());
@@ -208,7 +212,9 @@ void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& object
   }
 
   AddRoute(i, serving, sorted);
-  RemoveUnusedImages(i, m, objects, kept);
+  if (!job) {
+    RemoveUnusedImages(i, m, objects, kept);
+  }
 }
 
 void Differ::RepairNetwork(size_t i, const PreviewMemory& m, const KeyObjects& objects) {

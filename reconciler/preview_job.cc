@@ -8,6 +8,7 @@
 #include <system_error>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "reconciler/build/image_tag.h"
 #include "reconciler/build/tree_config.h"
@@ -128,8 +129,15 @@ bool PreviewJob::Build(const std::string& tree) {
                  settings.args,
                  build::ImageTag(input_.key.repo, input_.key.number, input_.spec.head_sha),
                  PrevuLabels(input_.key_text, input_.spec_hash)};
-  absl::StatusOr<std::string> image = context_.runtime->Build(
-      spec, [this](absl::string_view line) { tail_.Append(line); }, cancel_);
+  LogSink sink = [this](absl::string_view line) { tail_.Append(line); };
+  absl::StatusOr<std::string> image = context_.runtime->Build(spec, sink, cancel_);
+  // The classic builder fails this way when an image removal (another preview's clean-up) pruned
+  // a cached layer it had just picked; the same build then succeeds without that cache entry.
+  if (!image.ok() && absl::StrContains(image.status().message(), "failed to get digest") &&
+      !cancel_.cancelled()) {
+    tail_.Append("(a cached layer vanished during the build; building once more)");
+    image = context_.runtime->Build(spec, sink, cancel_);
+  }
   if (StopIfCancelled(nullptr)) {
     return false;
   }
@@ -192,17 +200,11 @@ bool PreviewJob::WaitHealthy(const ActualContainer& container) {
     // A container that has exited will never answer: say so at once, not at the deadline.
     if (Steady::now() >= next_check) {
       next_check = Steady::now() + std::chrono::milliseconds(500);
-      absl::StatusOr<ActualState> actual = context_.runtime->List();
-      auto it = !actual.ok()
-                    ? actual->containers.end()
-                    : std::find_if(actual->containers.begin(), actual->containers.end(),
-                                   [&](const ActualContainer& c) { return c.id == container.id; });
-      if (actual.ok() && (it == actual->containers.end() || !it->running)) {
-        int exit_code = it == actual->containers.end() ? -1 : it->exit_code;
+      if (std::optional<ActualContainer> dead = Exited(container)) {
         End(Outcome::kExited, "Running", "Exited",
-            absl::StrCat("The container exited with code ", exit_code, " before ", path,
+            absl::StrCat("The container exited with code ", dead->exit_code, " before ", path,
                          " answered. Its last output:\n", ContainerOutput(container.id)),
-            it == actual->containers.end() ? &container : &*it);
+            &*dead);
         return false;
       }
     }
@@ -219,6 +221,22 @@ bool PreviewJob::WaitHealthy(const ActualContainer& container) {
     std::this_thread::sleep_for(absl::ToChronoNanoseconds(context_.health_interval));
   }
   return false;
+}
+
+std::optional<ActualContainer> PreviewJob::Exited(const ActualContainer& container) const {
+  absl::StatusOr<ActualState> actual = context_.runtime->List();
+  if (!actual.ok()) {
+    return std::nullopt;  // unknown; the health deadline still ends the wait
+  }
+  for (const ActualContainer& c : actual->containers) {
+    if (c.id == container.id) {
+      return c.running ? std::nullopt : std::optional<ActualContainer>(c);
+    }
+  }
+  ActualContainer gone = container;
+  gone.running = false;
+  gone.exit_code = -1;
+  return gone;
 }
 
 ContainerSpec PreviewJob::MakeContainerSpec() const {

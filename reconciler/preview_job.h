@@ -90,6 +90,8 @@ class PreviewJob {
   bool Start();
   bool WaitHealthy(const ActualContainer& container);
 
+  // The container as listed when it is no longer running (exit code -1 when it is gone).
+  std::optional<ActualContainer> Exited(const ActualContainer& container) const;
   ContainerSpec MakeContainerSpec() const;
   bool StopIfCancelled(const ActualContainer* container);
   void Progress(controller::Phase phase, absl::string_view condition, absl::string_view reason,

@@ -331,76 +331,10 @@ void Reconciler::Execute(const Plan& plan, const std::vector<DesiredPreview>& de
 
 void Reconciler::ExecuteOne(const Action& action, Entry* entry, uint64_t pass, absl::Time now,
                             bool* removal_failed) {
-  absl::Status done;
-  switch (action.type) {
-    case ActionType::kRemoveContainer:
-      done = runtime_->RemoveContainer(action.id);
-      *removal_failed = !done.ok();
-      break;
-    case ActionType::kRemoveNetwork:
-      done = runtime_->RemoveNetwork(action.id);
-      *removal_failed = !done.ok();
-      break;
-    case ActionType::kRemoveImage:
-      done = runtime_->RemoveImage(action.id);
-      *removal_failed = !done.ok();
-      break;
-    case ActionType::kEnsureNetwork: {
-      done = runtime_->EnsureNetwork(NetworkName(entry->key_text), PrevuLabels(entry->key_text, ""))
-                 .status();
-      break;
-    }
-    case ActionType::kCancel:
-      if (entry->job != nullptr && entry->job->spec_hash() == action.spec_hash) {
-        entry->job->Cancel();
-      }
-      break;
-    case ActionType::kAdopt: {
-      PreviewMemory& memory = entry->memory;
-      controller::PreviewStatus& status = entry->status;
-      bool adopted = memory.ready_container != action.id;
-      memory.ready_container = action.id;
-      status.phase = Phase::kReady;
-      status.container_id = action.id;
-      status.observed_generation = entry->hash_generation;
-      status.error.reset();
-      Update(status, "Running", true, "Running", "The container runs.", now);
-      Update(status, "Ready", true, adopted ? "Adopted" : "Healthy",
-             adopted ? "A running container of this spec was adopted without a rebuild."
-                     : "The app answers its health check.",
-             now);
-      entry->dirty = true;
-      break;
-    }
-    case ActionType::kResetBackoff:
-      entry->memory.restarts = 0;
-      entry->memory.retry_at = absl::InfinitePast();
-      break;
-    case ActionType::kCrashLoop: {
-      std::string message =
-          absl::StrCat("crashloop: the container keeps dying (it ", ExitText(action.exit_code),
-                       ", ", entry->memory.restarts, " restarts); Prevu starts it again in ",
-                       absl::FormatDuration(absl::Ceil(action.retry_at - now, absl::Seconds(1))),
-                       ". Its log tail shows why it exits.");
-      entry->status.phase = Phase::kFailed;
-      entry->status.error = message;
-      Update(entry->status, "Ready", false, "CrashLoop", message, now);
-      entry->dirty = true;
-      break;
-    }
-    case ActionType::kMarkDeleting:
-      entry->status.phase = Phase::kDeleting;
-      Update(entry->status, "Ready", false, action.expired ? "Expired" : "Closed",
-             action.expired ? "The preview outlived its `[preview] ttl` and is being removed."
-                            : "The request was closed; the preview is being removed.",
-             now);
-      Update(entry->status, "Routed", false, "Deleting", "The preview is being removed.", now);
-      entry->dirty = true;
-      break;
-    case ActionType::kDeploy:
-    case ActionType::kStart:
-    case ActionType::kForget:
-      break;  // handled by Execute
+  absl::Status done = CallDocker(action, entry);
+  *removal_failed = !done.ok();
+  if (entry != nullptr) {
+    RecordStatus(action, *entry, now);
   }
 
   log::Line(done.ok() ? log::Level::kInfo : log::Level::kWarn, "reconcile action")
@@ -409,6 +343,71 @@ void Reconciler::ExecuteOne(const Action& action, Entry* entry, uint64_t pass, a
       .With("preview", Text(entry != nullptr ? absl::string_view(entry->key_text) : "-"))
       .With("id", Text(action.id.empty() ? action.spec_hash : action.id))
       .With("error", Text(done.message()));
+}
+
+absl::Status Reconciler::CallDocker(const Action& action, Entry* entry) {
+  switch (action.type) {
+    case ActionType::kRemoveContainer:
+      return runtime_->RemoveContainer(action.id);
+    case ActionType::kRemoveNetwork:
+      return runtime_->RemoveNetwork(action.id);
+    case ActionType::kRemoveImage:
+      return runtime_->RemoveImage(action.id);
+    case ActionType::kEnsureNetwork:
+      return runtime_->EnsureNetwork(NetworkName(entry->key_text), PrevuLabels(entry->key_text, ""))
+          .status();
+    case ActionType::kCancel:
+      if (entry->job != nullptr && entry->job->spec_hash() == action.spec_hash) {
+        entry->job->Cancel();
+      }
+      return absl::OkStatus();
+    default:
+      return absl::OkStatus();
+  }
+}
+
+void Reconciler::RecordStatus(const Action& action, Entry& entry, absl::Time now) {
+  controller::PreviewStatus& status = entry.status;
+  switch (action.type) {
+    case ActionType::kAdopt: {
+      bool adopted = entry.memory.ready_container != action.id;
+      entry.memory.ready_container = action.id;
+      status.phase = Phase::kReady;
+      status.container_id = action.id;
+      status.observed_generation = entry.hash_generation;
+      status.error.reset();
+      Update(status, "Running", true, "Running", "The container runs.", now);
+      Update(status, "Ready", true, adopted ? "Adopted" : "Healthy",
+             adopted ? "A running container of this spec was adopted without a rebuild."
+                     : "The app answers its health check.",
+             now);
+      break;
+    }
+    case ActionType::kResetBackoff:
+      entry.memory.restarts = 0;
+      entry.memory.retry_at = absl::InfinitePast();
+      return;
+    case ActionType::kCrashLoop:
+      status.phase = Phase::kFailed;
+      status.error =
+          absl::StrCat("crashloop: the container keeps dying (it ", ExitText(action.exit_code),
+                       ", ", entry.memory.restarts, " restarts); Prevu starts it again in ",
+                       absl::FormatDuration(absl::Ceil(action.retry_at - now, absl::Seconds(1))),
+                       ". Its log tail shows why it exits.");
+      Update(status, "Ready", false, "CrashLoop", *status.error, now);
+      break;
+    case ActionType::kMarkDeleting:
+      status.phase = Phase::kDeleting;
+      Update(status, "Ready", false, action.expired ? "Expired" : "Closed",
+             action.expired ? "The preview outlived its `[preview] ttl` and is being removed."
+                            : "The request was closed; the preview is being removed.",
+             now);
+      Update(status, "Routed", false, "Deleting", "The preview is being removed.", now);
+      break;
+    default:
+      return;
+  }
+  entry.dirty = true;
 }
 
 void Reconciler::StartJob(Entry& entry, const Action& action, absl::Time now) {

@@ -98,6 +98,8 @@ class Reconciler {
                absl::Time now);
   void ExecuteOne(const Action& action, Entry* entry, uint64_t pass, absl::Time now,
                   bool* removal_failed);
+  absl::Status CallDocker(const Action& action, Entry* entry);
+  void RecordStatus(const Action& action, Entry& entry, absl::Time now);
   void StartJob(Entry& entry, const Action& action, absl::Time now);
   void Publish(const Plan& plan, const std::vector<DesiredPreview>& desired, absl::Time now);
   void WriteStatuses();

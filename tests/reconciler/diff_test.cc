@@ -249,11 +249,18 @@ std::vector<Case> Cases() {
        },
        {},
        {"0 -> c2:30002"}},
-      {"DeadOldContainerIsRemovedDuringReplacement",
+      {"StoppedContainersWaitWhileJobRuns",  // they may be the builder's own
        [](World& w) {
          w.AddServing((w.AddPreview("h1"), 0));
          w.hashes[0] = "h2";
          w.memories[0].job_hash = "h2";
+         w.AddContainer("c0", w.Key(0), "h0", false);
+       },
+       {},
+       {"0 -> c1:30001"}},
+      {"DeadOldContainerIsRemovedWhenNoJobRuns",
+       [](World& w) {
+         w.AddServing((w.AddPreview("h1"), 0));
          w.AddContainer("c0", w.Key(0), "h0", false);
        },
        {"remove_container 0 c0"},
@@ -264,6 +271,15 @@ std::vector<Case> Cases() {
          w.AddImage("h1", w.Key(0));
        },
        {"remove_image 0 img-h1"},
+       {"0 -> c1:30001"}},
+      {"ImagesWaitWhileJobRuns",  // they may be the builder's intermediate images
+       [](World& w) {
+         w.AddServing((w.AddPreview("h1"), 0));
+         w.hashes[0] = "h2";
+         w.memories[0].job_hash = "h2";
+         w.AddImage("hx", w.Key(0));
+       },
+       {},
        {"0 -> c1:30001"}},
       {"ImageOfJobInFlightIsKept",
        [](World& w) {

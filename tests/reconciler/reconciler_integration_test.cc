@@ -166,6 +166,7 @@ class ReconcilerIntegrationTest : public ::testing::Test {
   // returns the commit id.
   std::string Commit(const std::map<std::string, std::string>& files) {
     std::string work = dir_ + "/work";
+    std::ofstream(work + "/test-id") << owner_;
     for (const auto& [path, content] : files) {
       std::filesystem::create_directories(std::filesystem::path(work + "/" + path).parent_path());
       std::ofstream(work + "/" + path) << content;
@@ -182,7 +183,13 @@ class ReconcilerIntegrationTest : public ::testing::Test {
   }
 
   std::string CommitApp(const std::string& text) {
-    return Commit({{"Dockerfile", kServe}, {"www/index.html", text}});
+    return Commit({{"Dockerfile", Unique(kServe)}, {"www/index.html", text}});
+  }
+
+  // A Dockerfile whose first layer is this test's own, so that no build cache is shared with
+  // other tests on the same daemon, whose clean-up may prune layers while this one builds.
+  std::string Unique(const std::string& dockerfile) {
+    return absl::StrCat("FROM scratch\nCOPY test-id /test-id\n", dockerfile.substr(12));
   }
 
   void Push(const std::string& sha) {
@@ -335,7 +342,7 @@ TEST_F(ReconcilerIntegrationTest, RestartedLoopAdoptsWithoutRebuilding) {
 TEST_F(ReconcilerIntegrationTest, FailingDockerfileFailsWithDockersMessage) {
   StartLoop();
 
-  Push(Commit({{"Dockerfile", "FROM scratch\nCOPY missing.txt /missing.txt\n"}}));
+  Push(Commit({{"Dockerfile", Unique("FROM scratch\nCOPY missing.txt /missing.txt\n")}}));
 
   ASSERT_TRUE(WaitFor([&] { return Status().phase == Phase::kFailed; }));
   EXPECT_EQ(Reason("Built"), "BuildFailed");
@@ -345,7 +352,7 @@ TEST_F(ReconcilerIntegrationTest, FailingDockerfileFailsWithDockersMessage) {
 TEST_F(ReconcilerIntegrationTest, InvalidPrevuTomlFailsWithLineAndColumn) {
   StartLoop();
 
-  Push(Commit({{"Dockerfile", kServe},
+  Push(Commit({{"Dockerfile", Unique(kServe)},
                {"www/index.html", "x"},
                {".prevu.toml", "version = 1\n\n[run]\nport = \"web\"\n"}}));
 
@@ -359,8 +366,8 @@ TEST_F(ReconcilerIntegrationTest, CrashingAppBacksOffAndShowsCrashLoop) {
   StartLoop();
 
   Push(Commit({{"Dockerfile",
-                "FROM scratch\nCOPY busybox /bin/busybox\n"
-                "CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo giving up; exit 4\"]\n"}}));
+                Unique("FROM scratch\nCOPY busybox /bin/busybox\n"
+                       "CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo giving up; exit 4\"]\n")}}));
 
   ASSERT_TRUE(WaitFor([&] { return Reason("Ready") == "CrashLoop"; }))
       << Status().error.value_or("");
