@@ -157,6 +157,7 @@ absl::Status Service::Impl::StartProxy() {
   proxy_config.listen_host = listen->host;
   proxy_config.listen_port = static_cast<uint16_t>(listen->port);
   proxy_config.threads = config_.proxy.threads;
+  proxy_config.noindex = config_.proxy.noindex;
   proxy_ = std::make_unique<proxy::ProxyServer>(proxy_config, &metrics_);
   if (absl::Status s = proxy_->Start(); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("[proxy] listen: ", s.message()));
