@@ -21,39 +21,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "reconciler/docker/docker_runtime.h"
+#include "tests/reconciler/busybox_app.h"
 
 namespace prevu::reconciler::docker {
 namespace {
 
 using ::testing::HasSubstr;
-
-constexpr char kServe[] =
-    "FROM scratch\n"
-    "COPY busybox /bin/busybox\n"
-    "COPY www /www\n"
-    "CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
-
-// Sends one HTTP/1.0 GET to 127.0.0.1:port and returns the answer, "" if nothing answered.
-std::string HttpGet(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string answer;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-    std::string request = "GET /index.html HTTP/1.0\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[4096];
-      ssize_t got;
-      while ((got = read(fd, buffer, sizeof buffer)) > 0) {
-        answer.append(buffer, got);
-      }
-    }
-  }
-  close(fd);
-  return answer;
-}
 
 class DockerRuntimeIntegrationTest : public testing::Test {
  protected:
@@ -100,7 +73,8 @@ class DockerRuntimeIntegrationTest : public testing::Test {
   }
 
   // Builds `dockerfile` and runs it on the test's network with small limits.
-  absl::StatusOr<ActualContainer> BuildAndRun(const std::string& dockerfile = kServe) {
+  absl::StatusOr<ActualContainer> BuildAndRun(
+      const std::string& dockerfile = kBusyboxServeDockerfile) {
     absl::StatusOr<std::string> image = BuildWith(dockerfile);
     if (!image.ok()) {
       return image.status();
@@ -151,7 +125,7 @@ TEST_F(DockerRuntimeIntegrationTest, RunsAHardenedContainerReachableOnLoopback) 
   // httpd needs a moment to listen; the test waits for it rather than timing it.
   std::string answer;
   for (int attempt = 0; attempt < 100 && answer.empty(); ++attempt) {
-    answer = HttpGet(container->upstream_port);
+    answer = HttpGetIndex(container->upstream_port);
     if (answer.empty()) {
       absl::SleepFor(absl::Milliseconds(100));
     }
@@ -282,7 +256,7 @@ TEST_F(DockerRuntimeIntegrationTest, StopStartAndConnectToASecondNetwork) {
 }
 
 TEST_F(DockerRuntimeIntegrationTest, PruneByLabelRemovesThisPreviewsImages) {
-  absl::StatusOr<std::string> image = BuildWith(kServe);
+  absl::StatusOr<std::string> image = BuildWith(kBusyboxServeDockerfile);
   ASSERT_TRUE(image.ok()) << image.status();
   ASSERT_TRUE(
       runtime_.client()

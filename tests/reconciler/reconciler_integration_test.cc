@@ -29,6 +29,7 @@
 #include "reconciler/docker/docker_runtime.h"
 #include "reconciler/git/git_source_fetcher.h"
 #include "reconciler/reconciler.h"
+#include "tests/reconciler/busybox_app.h"
 #include "tests/reconciler/loop_fakes.h"
 
 namespace prevu::reconciler {
@@ -36,35 +37,6 @@ namespace {
 
 using controller::Phase;
 using ::testing::HasSubstr;
-
-// Serves /www on 8080 with busybox httpd.
-constexpr char kServe[] =
-    "FROM scratch\n"
-    "COPY busybox /bin/busybox\n"
-    "COPY www /www\n"
-    "CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
-
-// Sends one HTTP/1.0 GET of / to 127.0.0.1:port; the whole answer, "" when nothing answered.
-std::string HttpGet(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string answer;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-    std::string request = "GET /index.html HTTP/1.0\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[4096];
-      ssize_t got;
-      while ((got = read(fd, buffer, sizeof buffer)) > 0) {
-        answer.append(buffer, got);
-      }
-    }
-  }
-  close(fd);
-  return answer;
-}
 
 int Shell(const std::string& command) { return std::system(command.c_str()); }
 
@@ -183,7 +155,7 @@ class ReconcilerIntegrationTest : public ::testing::Test {
   }
 
   std::string CommitApp(const std::string& text) {
-    return Commit({{"Dockerfile", Unique(kServe)}, {"www/index.html", text}});
+    return Commit({{"Dockerfile", Unique(kBusyboxServeDockerfile)}, {"www/index.html", text}});
   }
 
   // A Dockerfile whose first layer is this test's own, so that no build cache is shared with
@@ -269,7 +241,7 @@ TEST_F(ReconcilerIntegrationTest, OpenPushCloseLifecycle) {
   Push(CommitApp("version one"));
   ASSERT_TRUE(WaitReady(1)) << Status().error.value_or("");
   ActualContainer first = Serving();
-  EXPECT_THAT(HttpGet(first.upstream_port), HasSubstr("version one"));
+  EXPECT_THAT(HttpGetIndex(first.upstream_port), HasSubstr("version one"));
   ASSERT_TRUE(WaitFor([&] {
     return publisher_.routes().size() == 1 && publisher_.routes()[0].ready &&
            publisher_.routes()[0].upstream_port == first.upstream_port;
@@ -280,13 +252,13 @@ TEST_F(ReconcilerIntegrationTest, OpenPushCloseLifecycle) {
   Push(CommitApp("version two"));
   int old_failures = 0;
   ASSERT_TRUE(WaitFor([&] { return Status().observed_generation == 2; },
-                      [&] { old_failures += HttpGet(first.upstream_port).empty() ? 1 : 0; }))
+                      [&] { old_failures += HttpGetIndex(first.upstream_port).empty() ? 1 : 0; }))
       << Status().error.value_or("");
   ASSERT_TRUE(WaitReady(2));
   EXPECT_EQ(old_failures, 0);
   ActualContainer second = Serving();
   EXPECT_NE(second.id, first.id);
-  EXPECT_THAT(HttpGet(second.upstream_port), HasSubstr("version two"));
+  EXPECT_THAT(HttpGetIndex(second.upstream_port), HasSubstr("version two"));
   ASSERT_TRUE(WaitFor([&] { return window_->List()->containers.size() == 1; }));
   EXPECT_TRUE(WaitFor([&] { return window_->List()->images.size() == 1; }));
 
@@ -310,7 +282,7 @@ TEST_F(ReconcilerIntegrationTest, KilledContainerAndRemovedNetworkAreRepaired) {
   ASSERT_TRUE(WaitFor(
       [&] { return Status().phase == Phase::kReady && Status().container_id != first.id; }));
   ActualContainer second = Serving();
-  EXPECT_THAT(HttpGet(second.upstream_port), HasSubstr("sturdy"));
+  EXPECT_THAT(HttpGetIndex(second.upstream_port), HasSubstr("sturdy"));
   EXPECT_EQ(window_->builds(), 1);
 
   ASSERT_EQ(Shell(absl::StrCat("docker network disconnect -f ", second.network, " ", second.id,
@@ -320,7 +292,7 @@ TEST_F(ReconcilerIntegrationTest, KilledContainerAndRemovedNetworkAreRepaired) {
       [&] { return Status().phase == Phase::kReady && Status().container_id != second.id; }));
   ActualContainer third = Serving();
   EXPECT_EQ(window_->List()->networks.size(), 1u);
-  EXPECT_THAT(HttpGet(third.upstream_port), HasSubstr("sturdy"));
+  EXPECT_THAT(HttpGetIndex(third.upstream_port), HasSubstr("sturdy"));
 }
 
 TEST_F(ReconcilerIntegrationTest, RestartedLoopAdoptsWithoutRebuilding) {
@@ -352,7 +324,7 @@ TEST_F(ReconcilerIntegrationTest, FailingDockerfileFailsWithDockersMessage) {
 TEST_F(ReconcilerIntegrationTest, InvalidPrevuTomlFailsWithLineAndColumn) {
   StartLoop();
 
-  Push(Commit({{"Dockerfile", Unique(kServe)},
+  Push(Commit({{"Dockerfile", Unique(kBusyboxServeDockerfile)},
                {"www/index.html", "x"},
                {".prevu.toml", "version = 1\n\n[run]\nport = \"web\"\n"}}));
 
