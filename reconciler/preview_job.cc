@@ -8,7 +8,6 @@
 #include <system_error>
 #include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "reconciler/build/image_tag.h"
 #include "reconciler/build/tree_config.h"
@@ -131,13 +130,6 @@ bool PreviewJob::Build(const std::string& tree) {
                  PrevuLabels(input_.key_text, input_.spec_hash)};
   LogSink sink = [this](absl::string_view line) { tail_.Append(line); };
   absl::StatusOr<std::string> image = context_.runtime->Build(spec, sink, cancel_);
-  // The classic builder fails this way when an image removal (another preview's clean-up) pruned
-  // a cached layer it had just picked; the same build then succeeds without that cache entry.
-  if (!image.ok() && absl::StrContains(image.status().message(), "failed to get digest") &&
-      !cancel_.cancelled()) {
-    tail_.Append("(a cached layer vanished during the build; building once more)");
-    image = context_.runtime->Build(spec, sink, cancel_);
-  }
   if (StopIfCancelled(nullptr)) {
     return false;
   }

@@ -284,8 +284,20 @@ absl::StatusOr<std::string> DockerRuntime::Build(const BuildSpec& spec, const Lo
   }
 
   absl::Time start = absl::Now();
-  absl::StatusOr<std::string> image = client_.BuildImage(
-      query, [&](const auto& write) { return context->Write(write); }, log, cancel);
+  auto build = [&] {
+    return client_.BuildImage(
+        query, [&](const auto& write) { return context->Write(write); }, log, cancel);
+  };
+  absl::StatusOr<std::string> image = build();
+  // The classic builder fails this way when an image removal (another preview's clean-up) pruned
+  // a cached layer it had just picked; the same build then succeeds without that cache entry.
+  if (!image.ok() && absl::StrContains(image.status().message(), "failed to get digest") &&
+      !cancel.cancelled()) {
+    if (log) {
+      log("(a cached layer vanished during the build; building once more)");
+    }
+    image = build();
+  }
   if (cancel.cancelled()) {
     return absl::CancelledError(absl::StrCat("the build of ", spec.tag, " was cancelled"));
   }
