@@ -57,6 +57,11 @@ bool IsExpired(const DesiredPreview& d, absl::Time now) {
   return updated != absl::InfinitePast() && updated + d.ttl < now;
 }
 
+// A fetch of the current hash failed and its back-off has not ended yet.
+bool FetchWaits(const PreviewMemory& m, const std::string& hash, absl::Time now) {
+  return m.fetch_failures > 0 && m.fetch_hash == hash && m.fetch_retry_at > now;
+}
+
 bool ShowsCrashLoop(const controller::PreviewStatus& status) {
   const controller::Condition* ready = status.FindCondition("Ready");
   return ready != nullptr && ready->reason == "CrashLoop";
@@ -220,7 +225,10 @@ void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& object
 void Differ::RepairNetwork(size_t i, const PreviewMemory& m, const KeyObjects& objects) {
   Add(ActionType::kEnsureNetwork, i);
   RemoveContainers(i, objects.containers);
-  if (m.failed_hash != desired_[i].spec_hash) {
+  const std::string& hash = desired_[i].spec_hash;
+  if (FetchWaits(m, hash, now_)) {
+    plan_.next_wake = std::min(plan_.next_wake, m.fetch_retry_at);
+  } else if (m.failed_hash != hash) {
     AddStart(i, m, objects, /*restart=*/false, -1);
   }
   AddRoute(i, nullptr, Sorted{});
@@ -261,6 +269,11 @@ void Differ::StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& obje
                         int exit_code) {
   const DesiredPreview& d = desired_[i];
   if (m.failed_hash == d.spec_hash) {
+    return;
+  }
+  // The status already says when the fetch is tried again.
+  if (FetchWaits(m, d.spec_hash, now_)) {
+    plan_.next_wake = std::min(plan_.next_wake, m.fetch_retry_at);
     return;
   }
 
@@ -421,6 +434,19 @@ absl::Duration BackoffDelay(int restarts, const DiffOptions& options) {
     delay *= 2;
   }
   return std::min(delay, options.backoff_max);
+}
+
+bool RetryFetch(absl::StatusCode code, int failures) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kCancelled:
+    case absl::StatusCode::kInvalidArgument:
+      return false;
+    case absl::StatusCode::kNotFound:
+      return failures < kFetchNotFoundAttempts;
+    default:
+      return true;
+  }
 }
 
 Plan Diff(const std::vector<DesiredPreview>& desired, const ActualState* actual, absl::Time now,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "controller/preview.h"
@@ -27,6 +28,9 @@ struct PreviewMemory {
   std::string restarts_hash;    // the hash `restarts` and `retry_at` count for
   int restarts = 0;             // consecutive restarts of a container that died
   absl::Time retry_at = absl::InfinitePast();  // no restart before this (crash back-off)
+  std::string fetch_hash;  // the hash `fetch_failures` and `fetch_retry_at` count for
+  int fetch_failures = 0;  // consecutive failed fetches of that hash
+  absl::Time fetch_retry_at = absl::InfinitePast();  // no new fetch before this (fetch back-off)
 };
 
 // One preview as the diff sees it. The loop computes the key text and the spec hash once per
@@ -95,8 +99,21 @@ struct DiffOptions {
   absl::Duration backoff_reset = absl::Minutes(10);
 };
 
-// How long to wait before restart number `restarts` (1-based): base, doubling, capped.
+// How long to wait before restart number `restarts` (1-based): base, doubling, capped. Failed
+// fetches wait the same way.
 absl::Duration BackoffDelay(int restarts, const DiffOptions& options);
+
+// A commit that no ref of the server has is fetched this many times before the preview fails
+// for good (see RetryFetch).
+inline constexpr int kFetchNotFoundAttempts = 5;
+
+// Whether a fetch that has now failed `failures` times in a row (1-based), the last time with
+// `code` (GitFetcher's codes), is tried again after BackoffDelay(failures). A bad request
+// (InvalidArgument) never heals. A missing commit (NotFound) heals when a mirror or the forge's
+// pull-request ref catches up with the webhook, which takes seconds; after a force-push it never
+// does, so it is retried kFetchNotFoundAttempts times in all. Anything else (the network, the
+// server, a timeout, the local disk) is retried for as long as the spec stays the same.
+bool RetryFetch(absl::StatusCode code, int failures);
 
 // Computes the plan. `actual` is null when listing Docker failed: the plan then removes,
 // creates and forgets nothing (safe deletion) and only cancels overtaken jobs. Linear in the

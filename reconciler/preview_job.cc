@@ -92,6 +92,7 @@ bool PreviewJob::Fetch(const std::string& tree) {
     return false;
   }
   if (!fetched.ok()) {
+    fetch_error_ = fetched;
     End(Outcome::kFailed, "Fetched", "FetchFailed",
         absl::StrCat("Fetching commit ", Short(spec.head_sha), " failed: ", fetched.message()));
     return false;
@@ -293,6 +294,7 @@ void PreviewJob::End(Outcome outcome, absl::string_view condition, absl::string_
   }
   report.image_id = image_id_;
   report.config = config_;
+  report.fetch_error = fetch_error_;
   report_(std::move(report));
 }
 

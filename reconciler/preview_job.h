@@ -39,6 +39,7 @@ struct JobReport {
   std::string log_tail;
 
   // When the job ends.
+  absl::Status fetch_error;                              // kFailed at the fetch: what git said
   ActualContainer container;                             // kReady, kExited
   std::string image_id;                                  // kReady
   std::shared_ptr<const controller::RepoConfig> config;  // kReady
@@ -107,6 +108,7 @@ class PreviewJob {
   build::LogTail tail_;
   std::string image_id_;
   std::shared_ptr<const controller::RepoConfig> config_;
+  absl::Status fetch_error_;
 };
 
 // The name of the Docker network of a preview: "prevu-" + a readable form of the key, made

@@ -220,6 +220,11 @@ void Reconciler::Apply(Entry& entry, const JobReport& report, absl::Time now) {
     status.log_tail = report.log_tail;
   }
   entry.dirty = true;
+  if (report.condition == "Fetched" && report.condition_ok) {
+    entry.memory.fetch_hash.clear();
+    entry.memory.fetch_failures = 0;
+    entry.memory.fetch_retry_at = absl::InfinitePast();
+  }
   if (report.outcome == Outcome::kRunning) {
     status.phase = report.phase;
     return;
@@ -261,6 +266,11 @@ void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
     return;
   }
 
+  if (report.outcome == Outcome::kFailed && !report.fetch_error.ok()) {
+    FetchFailed(entry, report, now);
+    return;
+  }
+
   // A container that exited is restarted by the next pass (with back-off); anything else waits
   // for a new push or a redeploy.
   if (report.outcome == Outcome::kFailed) {
@@ -271,6 +281,41 @@ void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
   if (report.condition != "Ready") {
     Update(status, "Ready", false, report.reason, report.message, now);
   }
+}
+
+void Reconciler::FetchFailed(Entry& entry, const JobReport& report, absl::Time now) {
+  PreviewMemory& memory = entry.memory;
+  controller::PreviewStatus& status = entry.status;
+  if (memory.fetch_hash != report.spec_hash) {
+    memory.fetch_hash = report.spec_hash;
+    memory.fetch_failures = 0;
+  }
+  ++memory.fetch_failures;
+
+  status.phase = Phase::kFailed;
+  bool retry = RetryFetch(report.fetch_error.code(), memory.fetch_failures);
+  absl::Duration delay = BackoffDelay(memory.fetch_failures, options_.diff);
+  if (retry) {
+    // The diff starts the job again once this time has passed.
+    memory.fetch_retry_at = now + delay;
+    status.error = absl::StrCat("Fetch failed, retrying in ", absl::FormatDuration(delay), ": ",
+                                report.fetch_error.message());
+  } else {
+    memory.fetch_retry_at = absl::InfinitePast();
+    memory.failed_hash = report.spec_hash;
+    status.error = memory.fetch_failures == 1
+                       ? report.message
+                       : absl::StrCat(report.message, " (gave up after ", memory.fetch_failures,
+                                      " attempts; a new push or a redeploy tries again)");
+  }
+  Update(status, "Fetched", false, "FetchFailed", *status.error, now);
+  Update(status, "Ready", false, "FetchFailed", *status.error, now);
+  log::Warn("fetch failed")
+      .With("preview", Text(entry.key_text))
+      .With("spec_hash", Text(report.spec_hash))
+      .With("attempt", memory.fetch_failures)
+      .With("retry_in_ms", retry ? absl::ToInt64Milliseconds(delay) : int64_t{-1})
+      .With("error", Text(report.fetch_error.message()));
 }
 
 std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::Preview>& previews) {

@@ -93,6 +93,7 @@ class Reconciler {
   void ApplyReports(absl::Time now);
   void Apply(Entry& entry, const JobReport& report, absl::Time now);
   void Finish(Entry& entry, const JobReport& report, absl::Time now);
+  void FetchFailed(Entry& entry, const JobReport& report, absl::Time now);
   std::vector<DesiredPreview> Describe(const std::vector<controller::Preview>& previews);
   void Execute(const Plan& plan, const std::vector<DesiredPreview>& desired, uint64_t pass,
                absl::Time now);

@@ -249,6 +249,55 @@ std::vector<Case> Cases() {
        },
        {},
        {"0 -> c2:30002"}},
+      // --- A failed fetch is tried again after its back-off.
+      {"FetchBackOffWaits",
+       [](World& w) {
+         w.AddPreview("h1");
+         w.memories[0].fetch_hash = "h1";
+         w.memories[0].fetch_failures = 2;
+         w.memories[0].fetch_retry_at = kNow + absl::Seconds(4);
+       },
+       {},
+       {"0 -> pending"}},
+      {"FetchBackOffEndedDeploysAgain",
+       [](World& w) {
+         w.AddPreview("h1");
+         w.memories[0].fetch_hash = "h1";
+         w.memories[0].fetch_failures = 2;
+         w.memories[0].fetch_retry_at = kNow - absl::Seconds(1);
+       },
+       {"deploy 0 h1"},
+       {"0 -> pending"}},
+      {"FetchBackOffOfOlderHashDoesNotDelayNewPush",
+       [](World& w) {
+         w.AddServing((w.AddPreview("h1"), 0));
+         w.hashes[0] = "h3";
+         w.memories[0].fetch_hash = "h2";
+         w.memories[0].fetch_failures = 3;
+         w.memories[0].fetch_retry_at = kNow + absl::Seconds(30);
+       },
+       {"deploy 0 h3"},
+       {"0 -> c1:30001"}},
+      {"FetchBackOffKeepsOldServing",
+       [](World& w) {
+         w.AddServing((w.AddPreview("h1"), 0));
+         w.hashes[0] = "h2";
+         w.memories[0].fetch_hash = "h2";
+         w.memories[0].fetch_failures = 1;
+         w.memories[0].fetch_retry_at = kNow + absl::Seconds(2);
+       },
+       {},
+       {"0 -> c1:30001"}},
+      {"NetworkRepairWaitsForFetchBackOff",
+       [](World& w) {
+         w.AddPreview("h2");
+         w.AddContainer("c1", w.Key(0), "h1", true);
+         w.memories[0].fetch_hash = "h2";
+         w.memories[0].fetch_failures = 1;
+         w.memories[0].fetch_retry_at = kNow + absl::Seconds(2);
+       },
+       {"ensure_network 0", "remove_container 0 c1"},
+       {"0 -> pending"}},
       {"StoppedContainersWaitWhileJobRuns",  // they may be the builder's own
        [](World& w) {
          w.AddServing((w.AddPreview("h1"), 0));
@@ -572,6 +621,42 @@ TEST(DiffBackOffTest, WakesWhenBackOffEnds) {
   world.memories[0].retry_at = kNow + absl::Seconds(30);
 
   EXPECT_EQ(world.Run().next_wake, kNow + absl::Seconds(30));
+}
+
+TEST(DiffBackOffTest, WakesWhenFetchBackOffEnds) {
+  World world;
+  world.AddPreview("h1");
+  world.memories[0].fetch_hash = "h1";
+  world.memories[0].fetch_failures = 1;
+  world.memories[0].fetch_retry_at = kNow + absl::Seconds(2);
+
+  Plan plan = world.Run();
+
+  EXPECT_TRUE(plan.actions.empty());
+  EXPECT_EQ(plan.next_wake, kNow + absl::Seconds(2));
+}
+
+TEST(DiffFetchRetryTest, NetworkAndServerFailuresAreRetriedForever) {
+  for (absl::StatusCode code :
+       {absl::StatusCode::kUnavailable, absl::StatusCode::kDeadlineExceeded,
+        absl::StatusCode::kFailedPrecondition, absl::StatusCode::kInternal}) {
+    EXPECT_TRUE(RetryFetch(code, 1)) << absl::StatusCodeToString(code);
+    EXPECT_TRUE(RetryFetch(code, 1000)) << absl::StatusCodeToString(code);
+  }
+}
+
+TEST(DiffFetchRetryTest, MissingCommitIsTriedAFewTimes) {
+  std::vector<bool> retried;
+  for (int failures = 1; failures <= kFetchNotFoundAttempts + 1; ++failures) {
+    retried.push_back(RetryFetch(absl::StatusCode::kNotFound, failures));
+  }
+
+  EXPECT_THAT(retried, testing::ElementsAre(true, true, true, true, false, false));
+}
+
+TEST(DiffFetchRetryTest, BadRequestAndCancellationAreNotRetried) {
+  EXPECT_FALSE(RetryFetch(absl::StatusCode::kInvalidArgument, 1));
+  EXPECT_FALSE(RetryFetch(absl::StatusCode::kCancelled, 1));
 }
 
 TEST(DiffBackOffTest, DelayDoublesFromBaseUpToFiveMinutes) {

@@ -326,6 +326,81 @@ TEST_F(ReconcilerTest, FetchFailureIsReported) {
   EXPECT_EQ(Condition(1, "Fetched").reason, "FetchFailed");
 }
 
+TEST_F(ReconcilerTest, FailedFetchIsRetriedWithBackoffUntilItWorks) {
+  fetcher_.SetError(absl::UnavailableError(
+      "fatal: unable to access 'https://git.example.com/acme/shop.git/': Could not resolve host"));
+  StartLoop();
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitFor([&] { return Status(1).error.has_value(); }));
+  EXPECT_EQ(Status(1).phase, Phase::kFailed);
+  EXPECT_THAT(*Status(1).error, HasSubstr("Fetch failed, retrying in 2s: fatal: unable to access"));
+  EXPECT_EQ(Condition(1, "Fetched").reason, "FetchFailed");
+  EXPECT_THAT(Condition(1, "Fetched").message, HasSubstr("retrying in 2s"));
+  Passes(3);
+  EXPECT_EQ(fetcher_.fetches(), 1);  // nothing before the back-off ends
+
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(WaitFor([&] { return fetcher_.fetches() == 2; }));
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(*Status(1).error, "retrying in 4s"); }));
+  clock_.Advance(absl::Seconds(3));
+  Passes(3);
+  EXPECT_EQ(fetcher_.fetches(), 2);  // the second wait is twice as long
+
+  fetcher_.SetError(absl::OkStatus());
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  EXPECT_EQ(fetcher_.fetches(), 3);
+  EXPECT_EQ(Condition(1, "Fetched").status, "True");
+  EXPECT_FALSE(Status(1).error.has_value());
+}
+
+TEST_F(ReconcilerTest, CommitThatNoLongerExistsIsGivenUpAfterSomeAttempts) {
+  fetcher_.SetError(absl::NotFoundError("git could not fetch commit 111111111111"));
+  StartLoop();
+
+  Push(1, kSha1);
+
+  // Back-off of 2, 4, 8 and 16 seconds between the attempts.
+  for (int attempt = 1; attempt < kFetchNotFoundAttempts; ++attempt) {
+    ASSERT_TRUE(WaitFor([&] { return fetcher_.fetches() == attempt && Status(1).error; }));
+    ASSERT_TRUE(WaitFor([&] {
+      return absl::StrContains(*Status(1).error, absl::StrCat("retrying in ", 1 << attempt, "s"));
+    })) << *Status(1).error;
+    clock_.Advance(absl::Seconds(1 << attempt));
+  }
+  ASSERT_TRUE(WaitFor(
+      [&] { return absl::StrContains(Status(1).error.value_or(""), "gave up after 5 attempts"); }));
+  EXPECT_THAT(*Status(1).error, HasSubstr("git could not fetch commit 111111111111"));
+  EXPECT_EQ(Status(1).phase, Phase::kFailed);
+  clock_.Advance(absl::Minutes(10));
+  Passes(3);
+  EXPECT_EQ(fetcher_.fetches(), kFetchNotFoundAttempts);
+
+  // A new push is fetched again, with a fresh count.
+  fetcher_.SetError(absl::OkStatus());
+  Push(1, kSha2);
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  EXPECT_EQ(fetcher_.last().sha, kSha2);
+}
+
+TEST_F(ReconcilerTest, BadFetchRequestIsNotRetried) {
+  fetcher_.SetError(absl::InvalidArgumentError(
+      "clone URL \"ftp://example.com/x\" must start with https://, http://, ssh://, git:// or "
+      "file://"));
+  StartLoop();
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitForPhase(1, Phase::kFailed));
+  EXPECT_THAT(*Status(1).error, HasSubstr("must start with https://"));
+  EXPECT_THAT(*Status(1).error, ::testing::Not(HasSubstr("retrying")));
+  clock_.Advance(absl::Minutes(10));
+  Passes(3);
+  EXPECT_EQ(fetcher_.fetches(), 1);
+}
+
 TEST_F(ReconcilerTest, AppThatNeverAnswersFailsWithItsLastOutput) {
   probe_.SetHealthy(false);
   StartLoop(/*health_timeout=*/absl::Milliseconds(300));
