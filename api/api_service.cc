@@ -41,13 +41,14 @@ void RenderPreviewsByPhase(const controller::DesiredStore* store, std::string* o
 
 }  // namespace
 
-ApiService::ApiService(const controller::HostConfig* config, controller::DesiredStore* store,
+ApiService::ApiService(const controller::ConfigHolder* config, controller::DesiredStore* store,
                        base::MetricsRegistry* metrics, const base::Clock* clock,
                        ReadinessCheck readiness)
     : metrics_(metrics),
       readiness_(std::move(readiness)),
       receiver_(config, store, metrics, clock),
-      status_(store) {
+      status_(store),
+      admin_(config, store) {
   metrics_->AddCollector([store](std::string* out) { RenderPreviewsByPhase(store, out); });
 }
 
@@ -69,8 +70,12 @@ HttpResponse ApiService::Handle(const HttpRequest& request) {
   if (!known) {
     return HttpResponse::Error(404, absl::StrCat("no such path: ", path));
   }
+  bool preview_path = absl::StartsWith(path, absl::StrCat(kPreviewsPath, "/"));
+  if (preview_path && AdminApi::Handles(request, path.substr(kPreviewsPath.size() + 1))) {
+    return admin_.Handle(request, path.substr(kPreviewsPath.size() + 1));
+  }
   if (!get) {
-    return MethodNotAllowed("GET");
+    return MethodNotAllowed(preview_path ? "GET, DELETE" : "GET");
   }
 
   if (path == "/") {

@@ -6,12 +6,13 @@
 #include <functional>
 
 #include "absl/status/status.h"
+#include "api/admin_api.h"
 #include "api/http_handler.h"
 #include "api/status_api.h"
 #include "api/webhook_receiver.h"
 #include "controller/base/clock.h"
 #include "controller/base/metrics.h"
-#include "controller/config/host_config.h"
+#include "controller/config/config_holder.h"
 #include "controller/desired_store.h"
 
 namespace prevu::api {
@@ -25,7 +26,7 @@ class ApiService : public HttpHandler {
   // `config`, `store`, `metrics` and `clock` must outlive the service, and `store` must outlive
   // `metrics` renders too: a collector of previews by phase is registered in `metrics`. A null
   // `readiness` means always ready.
-  ApiService(const controller::HostConfig* config, controller::DesiredStore* store,
+  ApiService(const controller::ConfigHolder* config, controller::DesiredStore* store,
              base::MetricsRegistry* metrics, const base::Clock* clock, ReadinessCheck readiness);
 
   // Thread-safe.
@@ -39,6 +40,7 @@ class ApiService : public HttpHandler {
   ReadinessCheck readiness_;
   WebhookReceiver receiver_;
   StatusApi status_;
+  AdminApi admin_;
 };
 
 }  // namespace prevu::api

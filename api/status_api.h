@@ -9,6 +9,9 @@
 namespace prevu::api {
 
 // Thread-safe: it only reads the store.
+// 404 `{"error": "no preview <what>; list them with GET /api/v1/previews"}`.
+HttpResponse NoSuchPreview(absl::string_view what);
+
 class StatusApi {
  public:
   // `store` must outlive this object.

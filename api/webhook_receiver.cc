@@ -67,7 +67,7 @@ struct WebhookReceiver::Delivery {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
-WebhookReceiver::WebhookReceiver(const controller::HostConfig* config,
+WebhookReceiver::WebhookReceiver(const controller::ConfigHolder* config,
                                  controller::DesiredStore* store, base::MetricsRegistry* metrics,
                                  const base::Clock* clock, size_t memory_size)
     : config_(config),
@@ -97,7 +97,8 @@ HttpResponse WebhookReceiver::ReceiveGitHub(const HttpRequest& request) {
                     .event = std::string(Bounded(request.Header("x-github-event")))};
 
   // Nothing of the body is looked at before the signature over it is verified.
-  const std::optional<controller::Secret>& secret = config_->github.webhook_secret;
+  std::shared_ptr<const controller::HostConfig> config = config_->Get();
+  const std::optional<controller::Secret>& secret = config->github.webhook_secret;
   if (!secret || secret->empty()) {
     return Fail(delivery, DeliveryResult::kUnauthorized, 401,
                 "the GitHub webhook secret is not configured: set PREVU_GITHUB_SECRET (or "
@@ -129,7 +130,8 @@ HttpResponse WebhookReceiver::ReceiveGitLab(const HttpRequest& request) {
                     .event = std::string(Bounded(request.Header("x-gitlab-event")))};
 
   // Nothing of the body is looked at before the token, and the signature if any, are verified.
-  const std::optional<controller::Secret>& token = config_->gitlab.webhook_token;
+  std::shared_ptr<const controller::HostConfig> config = config_->Get();
+  const std::optional<controller::Secret>& token = config->gitlab.webhook_token;
   if (!token || token->empty()) {
     return Fail(delivery, DeliveryResult::kUnauthorized, 401,
                 "the GitLab webhook token is not configured: set PREVU_GITLAB_TOKEN (or "
@@ -201,8 +203,9 @@ HttpResponse WebhookReceiver::Write(Delivery& delivery, const WebhookEvent& even
   delivery.key = event.key.ToString();
 
   // With an allow-list, only its repositories are served; its clone_url overrides the payload's.
-  const controller::RepoEntry* entry = config_->FindRepo(event.key.provider, event.key.repo);
-  if (!config_->repos.empty() && entry == nullptr) {
+  std::shared_ptr<const controller::HostConfig> config = config_->Get();
+  const controller::RepoEntry* entry = config->FindRepo(event.key.provider, event.key.repo);
+  if (!config->repos.empty() && entry == nullptr) {
     return Fail(delivery, DeliveryResult::kForbidden, 403,
                 absl::StrCat("repository `", event.key.repo,
                              "` is not in the [[repos]] allow-list of prevu.toml"));

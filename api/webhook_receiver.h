@@ -14,6 +14,7 @@
 #include "api/webhook_event.h"
 #include "controller/base/clock.h"
 #include "controller/base/metrics.h"
+#include "controller/config/config_holder.h"
 #include "controller/config/host_config.h"
 #include "controller/desired_store.h"
 
@@ -37,9 +38,10 @@ absl::string_view DeliveryResultName(DeliveryResult result);
 
 class WebhookReceiver {
  public:
-  // None may be null; all must outlive the receiver. `memory_size` bounds the remembered
-  // delivery ids per forge. Registers its metrics in `metrics`.
-  WebhookReceiver(const controller::HostConfig* config, controller::DesiredStore* store,
+  // None may be null; all must outlive the receiver. `config` is read once per delivery, so a
+  // reload applies from the next one. `memory_size` bounds the remembered delivery ids per forge.
+  // Registers its metrics in `metrics`.
+  WebhookReceiver(const controller::ConfigHolder* config, controller::DesiredStore* store,
                   base::MetricsRegistry* metrics, const base::Clock* clock,
                   size_t memory_size = 10'000);
 
@@ -61,7 +63,7 @@ class WebhookReceiver {
   HttpResponse Fail(Delivery& delivery, DeliveryResult result, int status,
                     absl::string_view message);
 
-  const controller::HostConfig* const config_;
+  const controller::ConfigHolder* const config_;
   controller::DesiredStore* const store_;
   const base::Clock* const clock_;
   DeliveryMemory github_memory_;

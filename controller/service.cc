@@ -16,6 +16,8 @@
 #include "api/http_server.h"
 #include "controller/base/log.h"
 #include "controller/base/metrics.h"
+#include "controller/config/config_holder.h"
+#include "controller/config/reload.h"
 #include "controller/config/units.h"
 #include "controller/desired_store.h"
 #include "proxy/proxy_server.h"
@@ -64,10 +66,11 @@ std::string ConnectHost(const std::string& host) {
 class Service::Impl {
  public:
   Impl(HostConfig config, std::string config_path)
-      : config_(std::move(config)), config_path_(std::move(config_path)) {}
+      : config_(config), holder_(std::move(config)), config_path_(std::move(config_path)) {}
 
   absl::Status Start();
   void Stop();
+  absl::Status Reload();
 
   int api_port() const { return api_server_ ? api_server_->port() : 0; }
   int proxy_port() const { return proxy_ ? proxy_->port() : 0; }
@@ -77,7 +80,10 @@ class Service::Impl {
   absl::Status StartApi();
   absl::Status StartReconciler();
 
+  // The configuration at start: what cannot change without a restart is read from here.
   const HostConfig config_;
+  // The configuration in force, replaced by a reload.
+  ConfigHolder holder_;
   const std::string config_path_;
   base::MetricsRegistry metrics_;
   std::unique_ptr<DesiredStore> store_;
@@ -124,7 +130,7 @@ absl::Status Service::Impl::Start() {
 
 absl::Status Service::Impl::StartApi() {
   api_service_ = std::make_unique<api::ApiService>(
-      &config_, store_.get(), &metrics_, base::Clock::Real(), [this]() -> absl::Status {
+      &holder_, store_.get(), &metrics_, base::Clock::Real(), [this]() -> absl::Status {
         if (reconciler_ == nullptr) {
           return absl::UnavailableError("starting");
         }
@@ -216,6 +222,23 @@ void Service::Impl::Stop() {
   log::Info("prevu stopped");
 }
 
+absl::Status Service::Impl::Reload() {
+  if (config_path_.empty()) {
+    return absl::FailedPreconditionError(
+        "running on built-in defaults: there is no configuration file to reload");
+  }
+  absl::StatusOr<HostConfig> next = LoadHostConfig(config_path_);
+  if (!next.ok()) {
+    return next.status();
+  }
+  ReloadPlan plan = PlanReload(*holder_.Get(), *std::move(next));
+  for (const std::string& key : plan.restart) {
+    log::Warn("configuration key changed; it takes effect after a restart").With("key", key);
+  }
+  holder_.Set(std::move(plan.config));
+  return absl::OkStatus();
+}
+
 Service::Service(HostConfig config, std::string config_path)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(config_path))) {}
 
@@ -223,6 +246,7 @@ Service::~Service() { impl_->Stop(); }
 
 absl::Status Service::Start() { return impl_->Start(); }
 void Service::Stop() { impl_->Stop(); }
+absl::Status Service::Reload() { return impl_->Reload(); }
 int Service::api_port() const { return impl_->api_port(); }
 int Service::proxy_port() const { return impl_->proxy_port(); }
 
@@ -300,8 +324,13 @@ int RunServe(int argc, char** argv) {
       log::Info("stopping").With("signal", received == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    // TODO(#5): reload the host configuration on SIGHUP; until then it is reported and ignored.
-    log::Warn("SIGHUP received; reloading the configuration needs a restart for now");
+    // A file that does not load leaves the running configuration in force.
+    if (absl::Status reloaded = service.Reload(); !reloaded.ok()) {
+      log::Error("configuration not reloaded; the running one stays in force")
+          .With("error", reloaded.message());
+    } else {
+      log::Info("configuration reloaded").With("config", args->config_path);
+    }
   }
   service.Stop();
   return kExitOk;

@@ -28,6 +28,12 @@ class Service {
   // adopted by the next start. Idempotent.
   void Stop();
 
+  // Reads the configuration file again and swaps in what may change while running (secrets, the
+  // allow-list, access control, resource limits, the reconcile interval); keys that need a
+  // restart keep their running value and are logged. An invalid file changes nothing and its
+  // problems are returned. Thread-safe.
+  absl::Status Reload();
+
   // The ports actually bound (useful when the configuration asked for port 0).
   int api_port() const;
   int proxy_port() const;

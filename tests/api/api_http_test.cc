@@ -30,8 +30,9 @@ class ApiHttpTest : public ::testing::Test {
   void SetUp() override {
     config_.github.webhook_secret = controller::Secret(kSecret);
     config_.gitlab.webhook_token = controller::Secret(kToken);
+    holder_.Set(config_);
     OpenStore();
-    service_ = std::make_unique<ApiService>(&config_, store_.get(), &metrics_, &clock_,
+    service_ = std::make_unique<ApiService>(&holder_, store_.get(), &metrics_, &clock_,
                                             [this] { return readiness_; });
     absl::StatusOr<std::unique_ptr<HttpServer>> server =
         HttpServer::Start({.listen = "127.0.0.1:0", .threads = 2}, service_.get());
@@ -79,6 +80,7 @@ class ApiHttpTest : public ::testing::Test {
 
   controller::store::TempDir dir_;
   controller::HostConfig config_;
+  controller::ConfigHolder holder_{config_};
   base::MetricsRegistry metrics_;
   base::FakeClock clock_;
   absl::Status readiness_ = absl::OkStatus();
@@ -160,6 +162,7 @@ TEST_F(ApiHttpTest, MalformedJsonAndMissingField400) {
 
 TEST_F(ApiHttpTest, RepositoryOutsideTheAllowList403) {
   config_.repos.push_back({.provider = Provider::kGitHub, .name = "acme/shop"});
+  holder_.Set(config_);
   ClientResponse response = Opened();
   EXPECT_EQ(response.status, 403);
   EXPECT_NE(Json(response)["error"].get<std::string>().find("allow-list"), std::string::npos);
@@ -255,6 +258,93 @@ TEST_F(ApiHttpTest, GitLabMergeRequestAccepted202) {
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 202) << response->body;
   EXPECT_TRUE(store_->Get({Provider::kGitLab, "gitlabhq/gitlab-test", 1}).has_value());
+}
+
+// The mutating API: the admin token decides, the store records the change, the answer is 202.
+class AdminApiHttpTest : public ApiHttpTest {
+ protected:
+  static constexpr const char* kAdminToken = "s3cret-admin-token";
+  static constexpr const char* kPreviewPath = "/api/v1/previews/github/Codertocat/Hello-World/2";
+
+  void SetUp() override {
+    ApiHttpTest::SetUp();
+    config_.api.admin_token = controller::Secret(kAdminToken);
+    holder_.Set(config_);
+    ASSERT_EQ(Opened().status, 202);
+  }
+
+  ClientResponse Admin(const std::string& method, const std::string& target,
+                       const std::string& authorization) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!authorization.empty()) {
+      headers.emplace_back("Authorization", authorization);
+    }
+    absl::StatusOr<ClientResponse> response = client_->Request(method, target, headers);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? *response : ClientResponse{};
+  }
+};
+
+TEST_F(AdminApiHttpTest, WithoutTheTokenEveryChangeIs401AndNothingChanges) {
+  std::string redeploy = absl::StrCat(kPreviewPath, "/redeploy");
+  for (const std::string& authorization :
+       {std::string(), std::string("Bearer wrong"), absl::StrCat("Basic ", kAdminToken),
+        absl::StrCat("Bearer ", kAdminToken, "x"), std::string("Bearer ")}) {
+    ClientResponse post = Admin("POST", redeploy, authorization);
+    EXPECT_EQ(post.status, 401) << authorization;
+    EXPECT_EQ(post.Header("WWW-Authenticate"), "Bearer realm=\"prevu\"");
+    EXPECT_EQ(Admin("DELETE", kPreviewPath, authorization).status, 401) << authorization;
+  }
+  std::optional<controller::Preview> preview = store_->Get(kKey);
+  ASSERT_TRUE(preview.has_value());
+  EXPECT_EQ(preview->spec.generation, 1);
+  EXPECT_TRUE(preview->spec.open);
+}
+
+TEST_F(AdminApiHttpTest, RedeployBumpsTheGenerationDurably) {
+  ClientResponse response =
+      Admin("POST", absl::StrCat(kPreviewPath, "/redeploy"), absl::StrCat("bearer ", kAdminToken));
+  ASSERT_EQ(response.status, 202) << response.body;
+  EXPECT_EQ(Json(response)["key"], "github/Codertocat/Hello-World#2");
+  EXPECT_EQ(Json(response)["generation"], 2);
+
+  server_->Stop();
+  store_.reset();
+  OpenStore();
+  EXPECT_EQ(store_->Get(kKey)->spec.generation, 2);
+}
+
+TEST_F(AdminApiHttpTest, DeleteClosesThePreviewAndRedeployOfAClosedOneIs409) {
+  std::string bearer = absl::StrCat("Bearer ", kAdminToken);
+  ClientResponse deleted = Admin("DELETE", kPreviewPath, bearer);
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  EXPECT_EQ(Json(deleted)["state"], "closed");
+  EXPECT_FALSE(store_->Get(kKey)->spec.open);
+
+  EXPECT_EQ(Admin("DELETE", kPreviewPath, bearer).status, 202);  // idempotent
+  ClientResponse redeploy = Admin("POST", absl::StrCat(kPreviewPath, "/redeploy"), bearer);
+  EXPECT_EQ(redeploy.status, 409);
+  EXPECT_NE(Json(redeploy)["error"].get<std::string>().find("closed"), std::string::npos);
+}
+
+TEST_F(AdminApiHttpTest, UnknownPreviewsAndPathsAre404) {
+  std::string bearer = absl::StrCat("Bearer ", kAdminToken);
+  EXPECT_EQ(Admin("DELETE", "/api/v1/previews/github/Codertocat/Hello-World/3", bearer).status,
+            404);
+  EXPECT_EQ(Admin("POST", "/api/v1/previews/gitlab/group/sub/project/9/redeploy", bearer).status,
+            404);
+  EXPECT_EQ(Admin("DELETE", absl::StrCat(kPreviewPath, "/redeploy"), bearer).status, 404);
+  EXPECT_EQ(Admin("POST", kPreviewPath, bearer).status, 405);
+}
+
+TEST_F(AdminApiHttpTest, WithNoAdminTokenConfiguredTheApiIsOff403) {
+  config_.api.admin_token.reset();
+  holder_.Set(config_);  // as a SIGHUP reload would
+  ClientResponse response = Admin("DELETE", kPreviewPath, absl::StrCat("Bearer ", kAdminToken));
+  EXPECT_EQ(response.status, 403);
+  EXPECT_NE(Json(response)["error"].get<std::string>().find("PREVU_ADMIN_TOKEN"),
+            std::string::npos);
+  EXPECT_TRUE(store_->Get(kKey)->spec.open);
 }
 
 }  // namespace

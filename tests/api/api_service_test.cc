@@ -40,7 +40,7 @@ class ApiServiceTest : public ::testing::Test {
 
   HttpResponse Handle(const HttpRequest& request) { return service_.Handle(request); }
 
-  controller::HostConfig config_;
+  controller::ConfigHolder config_{controller::HostConfig{}};
   testing::FakeDesiredStore store_;
   base::MetricsRegistry metrics_;
   base::FakeClock clock_;

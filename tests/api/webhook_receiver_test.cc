@@ -27,6 +27,7 @@ class WebhookReceiverTest : public ::testing::Test {
   WebhookReceiverTest() {
     config_.github.webhook_secret = controller::Secret(kSecret);
     config_.gitlab.webhook_token = controller::Secret(kToken);
+    holder_.Set(config_);
   }
 
   HttpResponse GitHub(const std::string& event, const std::string& body,
@@ -51,10 +52,11 @@ class WebhookReceiverTest : public ::testing::Test {
   }
 
   controller::HostConfig config_;
+  controller::ConfigHolder holder_{config_};
   testing::FakeDesiredStore store_;
   base::MetricsRegistry metrics_;
   base::FakeClock clock_;
-  WebhookReceiver receiver_{&config_, &store_, &metrics_, &clock_};
+  WebhookReceiver receiver_{&holder_, &store_, &metrics_, &clock_};
 };
 
 TEST_F(WebhookReceiverTest, AcceptsAnOpenedPullRequest) {
@@ -72,6 +74,7 @@ TEST_F(WebhookReceiverTest, AcceptsAnOpenedPullRequest) {
 
 TEST_F(WebhookReceiverTest, WithoutASecretEverythingIsRefusedNamingTheVariable) {
   config_.github.webhook_secret.reset();
+  holder_.Set(config_);
   HttpResponse response = Opened();
   EXPECT_EQ(response.status, 401);
   EXPECT_NE(Json(response)["error"].get<std::string>().find("PREVU_GITHUB_SECRET"),
@@ -157,10 +160,12 @@ TEST_F(WebhookReceiverTest, TheAllowListForbidsOtherRepositoriesAndOverridesTheC
   config_.repos.push_back({.provider = Provider::kGitHub,
                            .name = "Codertocat/Hello-World",
                            .clone_url = "file:///srv/mirror/hello.git"});
+  holder_.Set(config_);
   ASSERT_EQ(Opened().status, 202);
   EXPECT_EQ(store_.Get(kGitHubKey)->spec.clone_url, "file:///srv/mirror/hello.git");
 
   config_.repos.front().name = "acme/shop";
+  holder_.Set(config_);  // a reload applies from the next delivery
   HttpResponse response = Opened("d-2");
   EXPECT_EQ(response.status, 403);
   EXPECT_EQ(Json(response)["error"],
@@ -211,6 +216,7 @@ TEST_F(WebhookReceiverTest, GitLabOpenIsAccepted) {
 
 TEST_F(WebhookReceiverTest, GitLabWithoutTokenConfiguredNamesTheVariable) {
   config_.gitlab.webhook_token.reset();
+  holder_.Set(config_);
   HttpResponse response = GitLab(Fixture("gitlab/merge_request.open.gitlab-docs.json"));
   EXPECT_EQ(response.status, 401);
   EXPECT_NE(Json(response)["error"].get<std::string>().find("PREVU_GITLAB_TOKEN"),
