@@ -4,9 +4,13 @@
 #include <algorithm>
 #include <array>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "controller/base/log.h"
+#include "proxy/acme/challenge_store.h"
 #include "proxy/route_table.h"
+#include "proxy/tls/certificate_store.h"
 #include "proxy/worker.h"
 
 namespace prevu::proxy {
@@ -27,6 +31,11 @@ constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 1 << 20;
 
 constexpr absl::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// Where an ACME CA looks for HTTP-01 key authorizations (RFC 8555 §8.3).
+constexpr absl::string_view kAcmeChallengePrefix = "/.well-known/acme-challenge/";
+
+constexpr const char* kTlsFailureReasons[] = {"unknown_name", "timeout", "refused"};
 
 auto Redirect(ErrorCode& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
@@ -80,9 +89,24 @@ size_t BufferSize(const ProxyConfig& config) {
   return std::max<size_t>(config.max_header_bytes, 16 * 1024);
 }
 
+// The end of one direction of a tunnel. Over TLS the client is told with close_notify first.
+asio::awaitable<void> ShutdownSend(tcp::socket& socket) {
+  ErrorCode ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  co_return;
+}
+
+asio::awaitable<void> ShutdownSend(ClientStream& stream) {
+  ErrorCode ec;
+  if (stream.tls()) {
+    co_await stream.async_close_notify(Redirect(ec));
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
 }  // namespace
 
-ClientConnection::ClientConnection(Worker* worker, tcp::socket socket)
+ClientConnection::ClientConnection(Worker* worker, tcp::socket socket, bool tls)
     : worker_(worker),
       id_(worker->NextConnectionId()),
       client_(std::move(socket)),
@@ -93,12 +117,16 @@ ClientConnection::ClientConnection(Worker* worker, tcp::socket socket)
       request_(worker->config().max_header_fields),
       response_(worker->config().max_header_fields) {
   ErrorCode ec;
-  client_.set_option(tcp::no_delay(true), ec);
-  Endpoint peer = FromAsio(client_.remote_endpoint(ec));
+  client_.socket().set_option(tcp::no_delay(true), ec);
+  Endpoint peer = FromAsio(client_.socket().remote_endpoint(ec));
   peer_address_ = peer.AddressString();
   peer_.address = peer_address_;
   peer_.v6 = !peer.is_v4();
   peer_.trusted = IsTrusted(peer.address, worker->config().trusted_peers);
+  if (tls) {
+    client_.StartTls(worker->certificates().context());
+    peer_.scheme = "https";
+  }
   pieces_.reserve(64);
 }
 
@@ -111,7 +139,7 @@ void ClientConnection::Drain() {
   draining_ = true;
   if (idle_) {
     ErrorCode ec;
-    client_.cancel(ec);
+    client_.socket().cancel(ec);
   }
 }
 
@@ -123,7 +151,7 @@ void ClientConnection::Close() {
   }
   closed_ = true;
   ErrorCode ec;
-  client_.close(ec);
+  client_.socket().close(ec);
   upstream_.close(ec);
   timer_.cancel();
   worker_->OnConnectionClosed(this);
@@ -150,13 +178,17 @@ asio::awaitable<void> ClientConnection::Watch(Self /*alive*/) {
     if (Clock::now() >= deadline_) {
       timed_out_ = true;
       deadline_ = Clock::time_point::max();
-      client_.cancel(ec);
+      client_.socket().cancel(ec);
       upstream_.cancel(ec);
     }
   }
 }
 
 asio::awaitable<void> ClientConnection::Run(Self /*alive*/) {
+  if (client_.tls() && !co_await Handshake()) {
+    Close();
+    co_return;
+  }
   while (!closed_) {
     size_t head_size = 0;
     if (co_await ReadHead(&head_size) == HeadRead::kClosed) {
@@ -171,20 +203,63 @@ asio::awaitable<void> ClientConnection::Run(Self /*alive*/) {
   if (exchange_.tunnel_open > 0) {
     co_return;
   }
-  if (linger_ && !closed_) {
+  if ((linger_ || (client_.tls() && !client_gone_)) && !closed_) {
     co_await Linger();
   }
   Close();
 }
 
+// The TLS handshake, within the header timeout from the accept. A failure is counted and
+// logged at debug level: scanners and clients with old TLS versions are routine on the Internet.
+asio::awaitable<bool> ClientConnection::Handshake() {
+  ErrorCode ec;
+  SetDeadline(Chrono(worker_->config().header_timeout));
+  co_await client_.tls_stream().async_handshake(asio::ssl::stream_base::server, Redirect(ec));
+  SSL* ssl = client_.tls_stream().native_handle();
+  if (!ec) {
+    worker_->stats().tls_handshakes.Add();
+    if (SSL_session_reused(ssl) == 1) {
+      worker_->stats().tls_resumed.Add();
+    }
+    co_return true;
+  }
+
+  TlsFailure kind = timed_out_                              ? TlsFailure::kTimeout
+                    : CertificateStore::RefusedForName(ssl) ? TlsFailure::kUnknownName
+                                                            : TlsFailure::kRefused;
+  timed_out_ = false;
+  worker_->stats().tls_failures[static_cast<int>(kind)].Add();
+  if (log::Enabled(log::Level::kDebug)) {
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    log::Debug("TLS handshake failed")
+        .With("conn", id_)
+        .With("peer", peer_address_)
+        .With("reason", kTlsFailureReasons[static_cast<int>(kind)])
+        .With("server_name", name == nullptr ? "" : name)
+        .With("error", ec.message());
+  }
+  co_return false;
+}
+
+// The proxy closes first. Over TLS it sends close_notify, so that a client reading a response
+// that ends at the close can tell the end from a truncation (RFC 9112 §9.8). After an error
+// answer it then reads and drops what the client still sends, so that the client sees the
+// answer instead of a reset (RFC 9112 §9.6).
 asio::awaitable<void> ClientConnection::Linger() {
   ErrorCode ec;
-  client_.shutdown(tcp::socket::shutdown_send, ec);
   SetDeadline(kLingerTime);
+  if (client_.tls()) {
+    co_await client_.async_close_notify(Redirect(ec));
+  }
+  if (!linger_ || ec) {
+    co_return;
+  }
+  tcp::socket& socket = client_.socket();
+  socket.shutdown(tcp::socket::shutdown_send, ec);
   size_t total = 0;
   while (!ec && total < kLingerBytes) {
     in_.Consume(in_.size());
-    size_t n = co_await client_.async_read_some(Space(in_), Redirect(ec));
+    size_t n = co_await socket.async_read_some(Space(in_), Redirect(ec));
     total += n;
   }
 }
@@ -234,6 +309,7 @@ asio::awaitable<ClientConnection::HeadRead> ClientConnection::ReadHead(size_t* h
     size_t n = co_await client_.async_read_some(Space(in_), Redirect(ec));
     idle_ = false;
     if (ec) {
+      client_gone_ = ec != asio::error::operation_aborted;
       if (started && timed_out_ && !closed_) {
         log::Debug("request head too slow").With("conn", id_).With("bytes", in_.size());
         timed_out_ = false;
@@ -285,11 +361,23 @@ asio::awaitable<bool> ClientConnection::Serve(size_t head_size) {
     exchange_.log_request_id.assign(exchange_.request_id.data(), exchange_.request_id.size());
   }
   in_.Consume(head_size);  // the views stay valid until the next read into in_
+  bool has_body = !exchange_.body_done;
+
+  // On the plain port, before routing: ACME challenges for any host, then HTTPS for the hosts
+  // that have a certificate.
+  if (!client_.tls()) {
+    absl::string_view target = request_.target();
+    if (worker_->challenges() != nullptr && absl::StartsWith(target, kAcmeChallengePrefix)) {
+      co_return co_await AnswerChallenge(target.substr(kAcmeChallengePrefix.size()), has_body);
+    }
+    if (worker_->https_port() != 0 && worker_->certificates().Covers(request_.host())) {
+      co_return co_await RedirectToHttps(has_body);
+    }
+  }
 
   // The entry is copied out before the first suspension: another connection on this thread may
   // refresh the reader's snapshot while this one waits.
   const RouteEntry* route = worker_->routes().Get().Lookup(request_.host());
-  bool has_body = !exchange_.body_done;
   if (route == nullptr) {
     co_return co_await Reply(404, has_body);
   }
@@ -306,16 +394,60 @@ asio::awaitable<bool> ClientConnection::Serve(size_t head_size) {
   co_return co_await Forward(upstream, max_body, upgrade);
 }
 
+bool ClientConnection::ClosesAfterReply(bool close) const {
+  return close || draining_ || !exchange_.keep_alive || !exchange_.body_done;
+}
+
 asio::awaitable<bool> ClientConnection::Reply(int status, bool close) {
-  close = close || draining_ || !exchange_.keep_alive || !exchange_.body_done;
+  close = ClosesAfterReply(close);
   // Counted before the write, so that whoever sees the answer also sees it counted.
   worker_->stats().local_replies[ErrorPages::Index(status)].Add();
+  co_return co_await WriteReply(status, worker_->pages().Get(status, close), close);
+}
+
+// Writes a complete response the proxy made itself; `close` closes the connection after it.
+asio::awaitable<bool> ClientConnection::WriteReply(int status, absl::string_view response,
+                                                   bool close) {
   Finish(status);
   SetDeadline(Chrono(worker_->config().body_timeout));
   ErrorCode ec;
-  co_await asio::async_write(client_, View(worker_->pages().Get(status, close)), Redirect(ec));
+  co_await asio::async_write(client_, View(response), Redirect(ec));
   linger_ = linger_ || close;
   co_return !ec && !close;
+}
+
+// HTTP-01 (RFC 8555 §8.3): the key authorization for `token` as text/plain, or 404.
+asio::awaitable<bool> ClientConnection::AnswerChallenge(absl::string_view token, bool has_body) {
+  token = token.substr(0, token.find('?'));
+  std::optional<std::string> answer = worker_->challenges()->Find(token);
+  if (!answer.has_value() || token.empty()) {
+    co_return co_await Reply(404, has_body);
+  }
+  bool close = ClosesAfterReply(has_body);
+  worker_->stats().acme_answers.Add();
+  head_.clear();
+  absl::StrAppend(
+      &head_, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ", answer->size(),
+      "\r\n", close ? "Connection: close\r\n" : "", "\r\n", exchange_.head_method ? "" : *answer);
+  co_return co_await WriteReply(200, head_, close);
+}
+
+// 308 keeps the method and body (RFC 9110 §15.4.9); the port is left out when it is HTTPS's
+// default. The host is the one Covers() matched, so a DNS name; its port is dropped.
+asio::awaitable<bool> ClientConnection::RedirectToHttps(bool has_body) {
+  bool close = ClosesAfterReply(has_body);
+  worker_->stats().https_redirects.Add();
+  char buffer[256];
+  absl::string_view host = NormalizeHost(request_.host(), buffer, sizeof(buffer));
+  uint16_t port = worker_->https_port();
+  head_.clear();
+  absl::StrAppend(&head_, "HTTP/1.1 308 Permanent Redirect\r\nLocation: https://", host);
+  if (port != 443) {
+    absl::StrAppend(&head_, ":", port);
+  }
+  absl::StrAppend(&head_, request_.target(), "\r\nContent-Length: 0\r\n",
+                  close ? "Connection: close\r\n" : "", "\r\n");
+  co_return co_await WriteReply(308, head_, close);
 }
 
 asio::awaitable<bool> ClientConnection::Forward(const Endpoint& upstream, int64_t max_body,
@@ -510,9 +642,12 @@ asio::awaitable<bool> ClientConnection::RelayResponse(const Endpoint& upstream, 
 // Relays one body from `from` to `to`: first the bytes already in `buffer`, then as they come,
 // through `buffer` only, so memory stays constant whatever the size. `prefix` (a head) goes out
 // in the same write as the first body bytes.
-asio::awaitable<ClientConnection::Relay> ClientConnection::RelayBody(
-    tcp::socket& from, IoBuffer& buffer, tcp::socket& to, ResponseBody mode, uint64_t length,
-    absl::string_view prefix, uint64_t max_bytes) {
+template <typename From, typename To>
+asio::awaitable<ClientConnection::Relay> ClientConnection::RelayBody(From& from, IoBuffer& buffer,
+                                                                     To& to, ResponseBody mode,
+                                                                     uint64_t length,
+                                                                     absl::string_view prefix,
+                                                                     uint64_t max_bytes) {
   const auto timeout = Chrono(worker_->config().body_timeout);
   bool done = mode == ResponseBody::kNone || (mode == ResponseBody::kLength && length == 0);
   uint64_t total = 0;
@@ -598,8 +733,8 @@ asio::awaitable<void> ClientConnection::Tunnel(Self self, size_t head_size) {
   co_await Pump(self, upstream_, out_, client_);
 }
 
-asio::awaitable<void> ClientConnection::Pump(Self /*alive*/, tcp::socket& from, IoBuffer& buffer,
-                                             tcp::socket& to) {
+template <typename From, typename To>
+asio::awaitable<void> ClientConnection::Pump(Self /*alive*/, From& from, IoBuffer& buffer, To& to) {
   const auto timeout = Chrono(worker_->config().tunnel_idle_timeout);
   ErrorCode ec;
   while (!closed_) {
@@ -619,8 +754,7 @@ asio::awaitable<void> ClientConnection::Pump(Self /*alive*/, tcp::socket& from, 
   }
 
   if (ec == asio::error::eof && --exchange_.tunnel_open > 0) {
-    ErrorCode ignored;
-    to.shutdown(tcp::socket::shutdown_send, ignored);
+    co_await ShutdownSend(to);
     co_return;
   }
   exchange_.tunnel_open = 0;

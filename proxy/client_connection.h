@@ -1,7 +1,10 @@
-// One client connection, from accept to close, as one coroutine on its worker's thread: read a
-// request head, check it, route it, relay it to an upstream with its body, relay the response
-// back, and again while the connection is kept alive. A second coroutine is the connection's
-// watchdog: every read and write has a deadline, and a missed deadline cancels the I/O.
+// One client connection, from accept to close, as one coroutine on its worker's thread: the TLS
+// handshake on the TLS listener, then read a request head, check it, route it, relay it to an
+// upstream with its body, relay the response back, and again while the connection is kept
+// alive. A second coroutine is the connection's watchdog: every read and write has a deadline,
+// and a missed deadline cancels the I/O. Plain and TLS connections share all of this through
+// ClientStream; on the plain listener the proxy itself answers ACME HTTP-01 challenges and
+// redirects hosts that have a certificate to HTTPS.
 #pragma once
 
 #include <chrono>
@@ -17,6 +20,7 @@
 #include "proxy/io_buffer.h"
 #include "proxy/proxy_metrics.h"
 #include "proxy/request_id.h"
+#include "proxy/tls/client_stream.h"
 
 namespace prevu::proxy {
 
@@ -24,7 +28,8 @@ class Worker;
 
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
  public:
-  ClientConnection(Worker* worker, asio::ip::tcp::socket socket);
+  // `tls`: the socket came from the TLS listener; the connection starts with a handshake.
+  ClientConnection(Worker* worker, asio::ip::tcp::socket socket, bool tls);
 
   // Starts serving. The connection keeps itself alive until it closes, then tells the worker.
   void Start();
@@ -45,6 +50,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   // Coroutines take `self` so that the connection lives as long as any of them runs.
   asio::awaitable<void> Run(Self self);
   asio::awaitable<void> Watch(Self self);
+  asio::awaitable<bool> Handshake();
   asio::awaitable<void> Linger();
   void SetDeadline(std::chrono::nanoseconds timeout);
   void Close();
@@ -53,30 +59,36 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void StartExchange();
   asio::awaitable<bool> Serve(size_t head_size);
   asio::awaitable<bool> Reply(int status, bool close);
+  asio::awaitable<bool> WriteReply(int status, absl::string_view response, bool close);
+  bool ClosesAfterReply(bool close) const;
+  asio::awaitable<bool> AnswerChallenge(absl::string_view token, bool has_body);
+  asio::awaitable<bool> RedirectToHttps(bool has_body);
   asio::awaitable<bool> Forward(const Endpoint& upstream, int64_t max_body, bool upgrade);
   bool TakePooled(const Endpoint& upstream);
   asio::awaitable<int> Connect(const Endpoint& upstream);
   asio::awaitable<int> SendRequest(ResponseBody mode, int64_t max_body);
   asio::awaitable<int> ReadResponseHead(size_t* head_size);
   asio::awaitable<bool> RelayResponse(const Endpoint& upstream, size_t head_size);
-  asio::awaitable<Relay> RelayBody(asio::ip::tcp::socket& from, IoBuffer& buffer,
-                                   asio::ip::tcp::socket& to, ResponseBody mode, uint64_t length,
-                                   absl::string_view prefix, uint64_t max_bytes);
+  // From and To are ClientStream and asio::ip::tcp::socket, one each way.
+  template <typename From, typename To>
+  asio::awaitable<Relay> RelayBody(From& from, IoBuffer& buffer, To& to, ResponseBody mode,
+                                   uint64_t length, absl::string_view prefix, uint64_t max_bytes);
   asio::awaitable<void> Tunnel(Self self, size_t head_size);
-  asio::awaitable<void> Pump(Self self, asio::ip::tcp::socket& from, IoBuffer& buffer,
-                             asio::ip::tcp::socket& to);
+  template <typename From, typename To>
+  asio::awaitable<void> Pump(Self self, From& from, IoBuffer& buffer, To& to);
   int UpstreamFailure(UpstreamError kind, int status);
   void Finish(int status);
 
   Worker* worker_;
   uint64_t id_;
-  asio::ip::tcp::socket client_;
+  ClientStream client_;
   asio::ip::tcp::socket upstream_;
   asio::steady_timer timer_;
   Clock::time_point deadline_ = Clock::time_point::max();
   Clock::time_point armed_ = Clock::time_point::max();
   bool timed_out_ = false;
-  bool linger_ = false;  // the proxy closes first: drain what the client still sends
+  bool linger_ = false;       // the proxy closes first: drain what the client still sends
+  bool client_gone_ = false;  // a read from the client failed: nothing more can be sent
   bool closed_ = false;
   bool draining_ = false;
   bool idle_ = false;

@@ -53,14 +53,13 @@ void AppendField(std::string* out, absl::string_view name, absl::string_view val
 
 // Forwarded's node and host values are quoted strings when they hold ":" or "[" (RFC 7239 §4,
 // §6): the host header value is copied verbatim, already free of quotes and controls.
-void AppendForwardedElement(std::string* out, const Peer& peer, absl::string_view host,
-                            absl::string_view scheme) {
+void AppendForwardedElement(std::string* out, const Peer& peer, absl::string_view host) {
   if (peer.v6) {
     absl::StrAppend(out, "for=\"[", peer.address, "]\"");
   } else {
     absl::StrAppend(out, "for=", peer.address);
   }
-  absl::StrAppend(out, ";host=\"", host, "\";proto=", scheme);
+  absl::StrAppend(out, ";host=\"", host, "\";proto=", peer.scheme);
 }
 
 }  // namespace
@@ -129,14 +128,14 @@ void HeaderRewriter::WriteRequest(const HttpHead& request, const Peer& peer,
     in_proto = in_host = absl::string_view();
   }
   absl::StrAppend(out, peer.address, "\r\n");
-  AppendField(out, "X-Forwarded-Proto", in_proto.empty() ? config_->scheme : in_proto);
+  AppendField(out, "X-Forwarded-Proto", in_proto.empty() ? peer.scheme : in_proto);
   AppendField(out, "X-Forwarded-Host", in_host.empty() ? request.host() : in_host);
   if (peer.trusted) {
     AppendChain(out, request, "Forwarded", Forwarding::kForwarded);
   } else {
     out->append("Forwarded: ");
   }
-  AppendForwardedElement(out, peer, request.host(), config_->scheme);
+  AppendForwardedElement(out, peer, request.host());
   out->append("\r\n");
   AppendField(out, "X-Request-Id", request_id);
   out->append("\r\n");

@@ -16,6 +16,7 @@ struct Peer {
   absl::string_view address;  // "10.0.0.7" or "fd00::7"
   bool v6 = false;
   bool trusted = false;  // in ProxyConfig::trusted_peers: its X-Forwarded-* chain is extended
+  absl::string_view scheme = "http";  // "https" on the TLS listener
 };
 
 // How the response body travels to the client.

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,12 @@ struct TrustedNetwork {
   int prefix_bits = 0;                // counted on the 128-bit form
 };
 
+// Where the TLS listener accepts connections.
+struct TlsListen {
+  std::string host = "0.0.0.0";
+  uint16_t port = 8443;  // 0 = any free port (tests)
+};
+
 // Defaults and the reasons for them (the README copies this list):
 //
 // - max_header_bytes 16 KiB: twice nginx's 8 KiB line buffer, so large cookies pass, yet no
@@ -27,7 +34,8 @@ struct TrustedNetwork {
 // - max_body_bytes 100 MiB: uploads to previews pass, a runaway client is stopped. A route may
 //   raise or lower it (Route.max_body_bytes).
 // - header_timeout 10 s: the whole head must arrive within it from its first byte, so clients
-//   that send a byte at a time cannot hold a connection slot.
+//   that send a byte at a time cannot hold a connection slot. A TLS handshake has the same
+//   deadline, from the connection's accept.
 // - idle_timeout 60 s: keep-alive between requests; browsers keep connections about as long.
 // - body_timeout 60 s: the longest wait for the next body byte, either way.
 // - upstream_connect_timeout 5 s: a container that does not accept within 5 s is not up.
@@ -45,6 +53,10 @@ struct ProxyConfig {
   std::string listen_host = "0.0.0.0";
   uint16_t listen_port = 8080;  // 0 = any free port (tests)
   int threads = 0;              // 0 = one per core
+  // Every thread also accepts TLS connections here when set; their requests take the same path
+  // as plain ones, with X-Forwarded-Proto https. Plain requests for a host that has a
+  // certificate are then redirected to it (308).
+  std::optional<TlsListen> tls_listen;
 
   size_t max_header_bytes = 16 * 1024;
   int max_header_fields = 100;
@@ -63,8 +75,6 @@ struct ProxyConfig {
   absl::Duration upstream_idle_timeout = absl::Seconds(30);
   int retry_after_seconds = 5;
 
-  // "http" or "https": what X-Forwarded-Proto and Forwarded say about the client's connection.
-  std::string scheme = "http";
   // Adds "X-Robots-Tag: noindex" to proxied responses that carry none, so that search engines
   // do not index previews ([proxy] noindex in prevu.toml).
   bool noindex = false;

@@ -11,6 +11,8 @@ namespace {
 constexpr const char* kUpstreamErrorNames[] = {"refused", "connect_timeout", "response_timeout",
                                                "reset",   "bad_response",    "unresolved"};
 
+constexpr const char* kTlsFailureNames[] = {"unknown_name", "timeout", "refused"};
+
 std::string FormatSeconds(int64_t micros) { return absl::StrCat(micros / 1e6); }
 
 }  // namespace
@@ -82,6 +84,27 @@ int64_t ProxyMetrics::ActiveConnections() const {
   return static_cast<int64_t>(opened - closed);
 }
 
+uint64_t ProxyMetrics::TlsHandshakes() const {
+  return Sum([](const ThreadStats& s) { return s.tls_handshakes.value(); });
+}
+
+uint64_t ProxyMetrics::TlsResumed() const {
+  return Sum([](const ThreadStats& s) { return s.tls_resumed.value(); });
+}
+
+uint64_t ProxyMetrics::TlsFailures(TlsFailure kind) const {
+  int i = static_cast<int>(kind);
+  return Sum([&](const ThreadStats& s) { return s.tls_failures[i].value(); });
+}
+
+uint64_t ProxyMetrics::HttpsRedirects() const {
+  return Sum([](const ThreadStats& s) { return s.https_redirects.value(); });
+}
+
+uint64_t ProxyMetrics::AcmeAnswers() const {
+  return Sum([](const ThreadStats& s) { return s.acme_answers.value(); });
+}
+
 void ProxyMetrics::Render(std::string* out) const {
   out->append(
       "# HELP prevu_proxy_requests_total Requests answered by the proxy, by status class.\n"
@@ -134,6 +157,37 @@ void ProxyMetrics::Render(std::string* out) const {
                   "# TYPE prevu_proxy_active_connections gauge\n"
                   "prevu_proxy_active_connections ",
                   ActiveConnections(), "\n");
+  RenderTls(out);
+}
+
+void ProxyMetrics::RenderTls(std::string* out) const {
+  absl::StrAppend(out,
+                  "# HELP prevu_proxy_tls_handshakes_total TLS handshakes completed.\n"
+                  "# TYPE prevu_proxy_tls_handshakes_total counter\n"
+                  "prevu_proxy_tls_handshakes_total ",
+                  TlsHandshakes(), "\n",
+                  "# HELP prevu_proxy_tls_resumed_total TLS handshakes that resumed a session.\n"
+                  "# TYPE prevu_proxy_tls_resumed_total counter\n"
+                  "prevu_proxy_tls_resumed_total ",
+                  TlsResumed(), "\n");
+  out->append(
+      "# HELP prevu_proxy_tls_handshake_failures_total TLS handshakes that failed, by reason.\n"
+      "# TYPE prevu_proxy_tls_handshake_failures_total counter\n");
+  for (int kind = 0; kind < static_cast<int>(TlsFailure::kCount); ++kind) {
+    absl::StrAppend(out, "prevu_proxy_tls_handshake_failures_total{reason=\"",
+                    kTlsFailureNames[kind], "\"} ", TlsFailures(static_cast<TlsFailure>(kind)),
+                    "\n");
+  }
+  absl::StrAppend(
+      out,
+      "# HELP prevu_proxy_https_redirects_total Plain HTTP requests redirected to HTTPS.\n"
+      "# TYPE prevu_proxy_https_redirects_total counter\n"
+      "prevu_proxy_https_redirects_total ",
+      HttpsRedirects(), "\n",
+      "# HELP prevu_proxy_acme_challenge_answers_total ACME HTTP-01 challenges answered.\n"
+      "# TYPE prevu_proxy_acme_challenge_answers_total counter\n"
+      "prevu_proxy_acme_challenge_answers_total ",
+      AcmeAnswers(), "\n");
 }
 
 }  // namespace prevu::proxy

@@ -25,6 +25,13 @@ enum class UpstreamError {
   kCount,
 };
 
+enum class TlsFailure {
+  kUnknownName,  // no certificate covers the name the client sent, or it sent none
+  kTimeout,      // the handshake did not finish within header_timeout
+  kRefused,      // anything else: an old protocol version, no common cipher, not TLS at all
+  kCount,
+};
+
 // A counter written by one thread and read by any: no read-modify-write instruction needed.
 class OwnedCounter {
  public:
@@ -53,6 +60,11 @@ struct alignas(64) ThreadStats {
   OwnedCounter upstream_reuses;    // requests sent on a pooled connection
   OwnedCounter connections_opened;
   OwnedCounter connections_closed;
+  OwnedCounter tls_handshakes;  // completed, resumed or not
+  OwnedCounter tls_resumed;     // completed by resuming a session
+  std::array<OwnedCounter, static_cast<int>(TlsFailure::kCount)> tls_failures;
+  OwnedCounter https_redirects;  // plain requests answered 308 to https
+  OwnedCounter acme_answers;     // HTTP-01 challenges answered with a key authorization
 };
 
 class ProxyMetrics {
@@ -69,6 +81,11 @@ class ProxyMetrics {
   uint64_t UpstreamConnects() const;
   uint64_t UpstreamReuses() const;
   int64_t ActiveConnections() const;
+  uint64_t TlsHandshakes() const;
+  uint64_t TlsResumed() const;
+  uint64_t TlsFailures(TlsFailure kind) const;
+  uint64_t HttpsRedirects() const;
+  uint64_t AcmeAnswers() const;
 
   // Appends the Prometheus text of every proxy metric to `out`.
   void Render(std::string* out) const;
@@ -76,6 +93,7 @@ class ProxyMetrics {
  private:
   template <typename Fn>
   uint64_t Sum(Fn fn) const;
+  void RenderTls(std::string* out) const;
 
   std::vector<std::unique_ptr<ThreadStats>> threads_;
 };

@@ -23,7 +23,16 @@ ProxyServer::ProxyServer(ProxyConfig config, base::MetricsRegistry* registry)
     : config_(std::move(config)),
       threads_(ThreadCount(config_.threads)),
       pages_(config_.retry_after_seconds),
-      metrics_(threads_, registry) {}
+      metrics_(threads_, registry) {
+  shared_.config = &config_;
+  shared_.routes = &routes_;
+  shared_.pages = &pages_;
+  shared_.certificates = &certificates_;
+}
+
+void ProxyServer::SetChallengeStore(const ChallengeStore* challenges) {
+  shared_.challenges = challenges;
+}
 
 ProxyServer::~ProxyServer() {
   if (running_) {
@@ -38,31 +47,57 @@ absl::Status ProxyServer::Start() {
     return absl::InvalidArgumentError(absl::StrCat("listen address \"", config_.listen_host,
                                                    "\" is not an IP address, such as 0.0.0.0"));
   }
-
-  // The first thread binds the port (perhaps port 0, chosen by the kernel); the others bind the
-  // same port with SO_REUSEPORT, and the kernel spreads new connections over them.
-  int per_thread = (config_.max_connections + threads_ - 1) / threads_;
-  uint16_t port = config_.listen_port;
-  for (int i = 0; i < threads_; ++i) {
-    auto worker =
-        std::make_unique<Worker>(i, &config_, &routes_, &metrics_.thread(i), &pages_, per_thread);
-    absl::Status status = worker->Listen(asio::ip::tcp::endpoint(address, port));
-    if (!status.ok()) {
-      workers_.clear();
-      return status;
+  asio::ip::address tls_address;
+  if (config_.tls_listen) {
+    tls_address = asio::ip::make_address(config_.tls_listen->host, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat("TLS listen address \"",
+                                                     config_.tls_listen->host,
+                                                     "\" is not an IP address, such as 0.0.0.0"));
     }
-    port = worker->port();
-    workers_.push_back(std::move(worker));
   }
-  port_ = port;
 
+  int per_thread = (config_.max_connections + threads_ - 1) / threads_;
+  for (int i = 0; i < threads_; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, &shared_, &metrics_.thread(i), per_thread));
+  }
+  absl::Status status = ListenEverywhere(address, config_.listen_port, false);
+  if (status.ok() && config_.tls_listen) {
+    status = ListenEverywhere(tls_address, config_.tls_listen->port, true);
+  }
+  if (!status.ok()) {
+    workers_.clear();
+    return status;
+  }
+  port_ = workers_.front()->port();
+  shared_.https_port = workers_.front()->tls_port();
+
+  // The workers read shared_ from now on: starting their threads publishes it to them.
   for (auto& worker : workers_) {
     worker->Start();
   }
   running_ = true;
   log::Info("proxy listening")
       .With("address", absl::StrCat(config_.listen_host, ":", port_))
+      .With("tls_address", config_.tls_listen
+                               ? absl::StrCat(config_.tls_listen->host, ":", shared_.https_port)
+                               : "none")
       .With("threads", threads_);
+  return absl::OkStatus();
+}
+
+// The first thread binds the port (perhaps port 0, chosen by the kernel); the others bind the
+// same port with SO_REUSEPORT, and the kernel spreads new connections over them.
+absl::Status ProxyServer::ListenEverywhere(const asio::ip::address& address, uint16_t port,
+                                           bool tls) {
+  for (auto& worker : workers_) {
+    asio::ip::tcp::endpoint endpoint(address, port);
+    absl::Status status = tls ? worker->ListenTls(endpoint) : worker->Listen(endpoint);
+    if (!status.ok()) {
+      return status;
+    }
+    port = tls ? worker->tls_port() : worker->port();
+  }
   return absl::OkStatus();
 }
 

@@ -64,6 +64,23 @@ absl::Status ApplyOption(absl::string_view name, absl::string_view value,
       return route.status();
     }
     options->routes.push_back(*std::move(route));
+  } else if (name == "--tls-listen") {
+    absl::StatusOr<Endpoint> listen = ParseHostPort(value);
+    if (!listen.ok()) {
+      return Usage(absl::StrCat("--tls-listen: ", listen.status().message()));
+    }
+    options->config.tls_listen = TlsListen{listen->AddressString(), listen->port};
+  } else if (name == "--cert") {
+    if (!options->certificates.empty() && options->certificates.back().key_file.empty()) {
+      return Usage(absl::StrCat("--cert \"", options->certificates.back().cert_file,
+                                "\" needs its --key FILE before the next --cert"));
+    }
+    options->certificates.push_back(CertificateFiles{std::string(value), ""});
+  } else if (name == "--key") {
+    if (options->certificates.empty() || !options->certificates.back().key_file.empty()) {
+      return Usage(absl::StrCat("--key \"", value, "\": write it after its --cert FILE"));
+    }
+    options->certificates.back().key_file = std::string(value);
   } else if (name == "--trusted-proxy") {
     absl::StatusOr<TrustedNetwork> network = ParseTrustedNetwork(value);
     if (!network.ok()) {
@@ -82,11 +99,39 @@ absl::Status ApplyOption(absl::string_view name, absl::string_view value,
   return absl::OkStatus();
 }
 
+// TLS needs a certificate, and a certificate is of no use without TLS.
+absl::StatusOr<StandaloneOptions> CheckTls(StandaloneOptions& options) {
+  if (!options.certificates.empty() && options.certificates.back().key_file.empty()) {
+    return Usage(absl::StrCat("--cert \"", options.certificates.back().cert_file,
+                              "\" needs its --key FILE"));
+  }
+  if (options.config.tls_listen && options.certificates.empty()) {
+    return Usage("--tls-listen needs --cert FILE --key FILE");
+  }
+  if (!options.config.tls_listen && !options.certificates.empty()) {
+    return Usage("--cert needs --tls-listen ADDR:PORT, such as --tls-listen 0.0.0.0:8443");
+  }
+  return std::move(options);
+}
+
+// Publishes the routes, installs the certificates and starts listening.
+absl::Status Start(const StandaloneOptions& options, ProxyServer* server) {
+  server->routes()->Publish(options.routes);
+  for (const CertificateFiles& files : options.certificates) {
+    absl::Status installed = server->certificates()->InstallFiles(files.cert_file, files.key_file);
+    if (!installed.ok()) {
+      return installed;
+    }
+  }
+  return server->Start();
+}
+
 }  // namespace
 
 const char kStandaloneUsage[] =
     "usage: prevu proxy --listen ADDR:PORT [--threads N] [--route HOST=ADDR:PORT ...] "
-    "[--trusted-proxy CIDR ...] [--log-level LEVEL]";
+    "[--trusted-proxy CIDR ...] [--tls-listen ADDR:PORT --cert FILE --key FILE ...] "
+    "[--log-level LEVEL]";
 
 absl::StatusOr<StandaloneOptions> ParseStandaloneOptions(const std::vector<std::string>& args) {
   StandaloneOptions options;
@@ -114,7 +159,7 @@ absl::StatusOr<StandaloneOptions> ParseStandaloneOptions(const std::vector<std::
   if (!listen) {
     return Usage("--listen is required, such as --listen 0.0.0.0:8080");
   }
-  return options;
+  return CheckTls(options);
 }
 
 int RunStandaloneProxy(int argc, char** argv) {
@@ -139,8 +184,7 @@ int RunStandaloneProxy(int argc, char** argv) {
   int code = 0;
   {
     ProxyServer server(options->config, nullptr);
-    server.routes()->Publish(options->routes);
-    absl::Status started = server.Start();
+    absl::Status started = Start(*options, &server);
     if (!started.ok()) {
       std::cerr << "prevu proxy: " << started.message() << "\n";
       code = 1;

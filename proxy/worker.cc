@@ -21,21 +21,20 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
 
 }  // namespace
 
-Worker::Worker(int index, const ProxyConfig* config, const RouteStore* routes, ThreadStats* stats,
-               const ErrorPages* pages, int max_connections)
+Worker::Worker(int index, const WorkerShared* shared, ThreadStats* stats, int max_connections)
     : index_(index),
-      config_(config),
+      shared_(shared),
       stats_(stats),
-      pages_(pages),
       max_connections_(static_cast<size_t>(std::max(max_connections, 1))),
       io_(1),
-      acceptor_(io_),
+      plain_(io_),
+      tls_(io_),
       drain_timer_(io_),
       expire_timer_(io_),
-      routes_(routes),
-      pool_(config->upstream_idle_per_host,
-            absl::ToChronoNanoseconds(config->upstream_idle_timeout)),
-      rewriter_(config) {}
+      routes_(shared->routes),
+      pool_(shared->config->upstream_idle_per_host,
+            absl::ToChronoNanoseconds(shared->config->upstream_idle_timeout)),
+      rewriter_(shared->config) {}
 
 Worker::~Worker() {
   if (thread_.joinable()) {
@@ -45,27 +44,44 @@ Worker::~Worker() {
 }
 
 absl::Status Worker::Listen(const tcp::endpoint& endpoint) {
+  return Bind(plain_, endpoint, &port_);
+}
+
+absl::Status Worker::ListenTls(const tcp::endpoint& endpoint) {
+  return Bind(tls_, endpoint, &tls_port_);
+}
+
+absl::Status Worker::Bind(Listener& listener, const tcp::endpoint& endpoint, uint16_t* port) {
   // SO_REUSEPORT must be set on every socket before bind, or the second thread's bind fails.
+  tcp::acceptor& acceptor = listener.acceptor;
   boost::system::error_code ec;
-  acceptor_.open(endpoint.protocol(), ec);
-  ec ? void() : acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  ec ? void() : acceptor_.set_option(ReusePort(true), ec);
-  ec ? void() : acceptor_.bind(endpoint, ec);
-  ec ? void() : acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  acceptor.open(endpoint.protocol(), ec);
+  ec ? void() : acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  ec ? void() : acceptor.set_option(ReusePort(true), ec);
+  ec ? void() : acceptor.bind(endpoint, ec);
+  ec ? void() : acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     std::string address = endpoint.address().to_string();
     return absl::UnavailableError(absl::StrCat("proxy cannot listen on ", address, " port ",
                                                endpoint.port(), ": ", ec.message()));
   }
-  port_ = acceptor_.local_endpoint(ec).port();
+  *port = acceptor.local_endpoint(ec).port();
   return absl::OkStatus();
 }
 
 void Worker::Start() {
-  accepting_ = true;
-  asio::co_spawn(io_, Accept(), asio::detached);
+  StartAccepting(plain_, false);
+  StartAccepting(tls_, true);
   asio::co_spawn(io_, ExpireIdleUpstreams(), asio::detached);
   thread_ = std::thread([this] { io_.run(); });
+}
+
+void Worker::StartAccepting(Listener& listener, bool tls) {
+  if (listener.accepting || !listener.acceptor.is_open()) {
+    return;
+  }
+  listener.accepting = true;
+  asio::co_spawn(io_, Accept(listener, tls), asio::detached);
 }
 
 void Worker::Drain(std::chrono::steady_clock::time_point deadline) {
@@ -83,9 +99,9 @@ void Worker::StartDrain(std::chrono::steady_clock::time_point deadline) {
     return;
   }
   draining_ = true;
-  accepting_ = false;
   boost::system::error_code ec;
-  acceptor_.close(ec);
+  plain_.acceptor.close(ec);
+  tls_.acceptor.close(ec);
   expire_timer_.cancel();
   pool_.Clear();
 
@@ -120,14 +136,14 @@ void Worker::OnConnectionClosed(ClientConnection* connection) {
     return;
   }
   // Accepting paused at the connection limit: a free slot resumes it.
-  if (!accepting_ && open_.size() < max_connections_) {
-    accepting_ = true;
-    asio::co_spawn(io_, Accept(), asio::detached);
+  if (open_.size() < max_connections_) {
+    StartAccepting(plain_, false);
+    StartAccepting(tls_, true);
   }
 }
 
 asio::awaitable<void> Worker::ExpireIdleUpstreams() {
-  auto period = absl::ToChronoNanoseconds(config_->upstream_idle_timeout);
+  auto period = absl::ToChronoNanoseconds(config().upstream_idle_timeout);
   boost::system::error_code ec;
   while (!draining_) {
     expire_timer_.expires_after(period);
@@ -136,17 +152,18 @@ asio::awaitable<void> Worker::ExpireIdleUpstreams() {
   }
 }
 
-asio::awaitable<void> Worker::Accept() {
+asio::awaitable<void> Worker::Accept(Listener& listener, bool tls) {
   asio::steady_timer backoff(io_);
   while (!draining_) {
     if (open_.size() >= max_connections_) {
-      accepting_ = false;  // new connections wait in the kernel's queue
+      listener.accepting = false;  // new connections wait in the kernel's queue
       co_return;
     }
     boost::system::error_code ec;
     tcp::socket socket =
-        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || draining_ || !acceptor_.is_open()) {
+        co_await listener.acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || draining_ || !listener.acceptor.is_open()) {
+      listener.accepting = false;
       co_return;
     }
     if (ec) {
@@ -156,7 +173,7 @@ asio::awaitable<void> Worker::Accept() {
       continue;
     }
 
-    auto connection = std::make_shared<ClientConnection>(this, std::move(socket));
+    auto connection = std::make_shared<ClientConnection>(this, std::move(socket), tls);
     open_.insert(connection.get());
     stats_->connections_opened.Add();
     connection->Start();

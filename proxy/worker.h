@@ -1,6 +1,6 @@
-// One proxy thread: its own event loop, its own listening socket on the shared port
-// (SO_REUSEPORT, so the kernel spreads new connections over the threads), its own upstream pool,
-// route reader and metrics. Nothing on the request path is shared with other threads.
+// One proxy thread: its own event loop, its own listening sockets on the shared ports (plain and
+// TLS; SO_REUSEPORT, so the kernel spreads new connections over the threads), its own upstream
+// pool, route reader and metrics. Nothing on the request path is shared with other threads.
 #pragma once
 
 #include <chrono>
@@ -20,18 +20,33 @@
 
 namespace prevu::proxy {
 
+class ChallengeStore;
+class CertificateStore;
 class ClientConnection;
+
+// What the workers of one ProxyServer share. The server owns it and fills it in before the
+// workers start; the workers only read it (the stores are thread-safe).
+struct WorkerShared {
+  const ProxyConfig* config = nullptr;
+  const RouteStore* routes = nullptr;
+  const ErrorPages* pages = nullptr;
+  CertificateStore* certificates = nullptr;
+  const ChallengeStore* challenges = nullptr;  // null: ACME paths are routed like any other
+  uint16_t https_port = 0;                     // the bound TLS port; 0 = no TLS listener
+};
 
 class Worker {
  public:
-  // `config`, `routes`, `stats` and `pages` must outlive the worker.
-  Worker(int index, const ProxyConfig* config, const RouteStore* routes, ThreadStats* stats,
-         const ErrorPages* pages, int max_connections);
+  // `shared` and `stats` must outlive the worker.
+  Worker(int index, const WorkerShared* shared, ThreadStats* stats, int max_connections);
   ~Worker();
 
-  // Binds this worker's listening socket. Call before Start(), from the owning thread.
+  // Binds this worker's plain (Listen) or TLS (ListenTls) listening socket. Call before Start(),
+  // from the owning thread.
   absl::Status Listen(const asio::ip::tcp::endpoint& endpoint);
+  absl::Status ListenTls(const asio::ip::tcp::endpoint& endpoint);
   uint16_t port() const { return port_; }
+  uint16_t tls_port() const { return tls_port_; }
 
   // Starts the worker's thread.
   void Start();
@@ -43,11 +58,14 @@ class Worker {
 
   // For connections, on the worker's thread only.
   asio::io_context& io() { return io_; }
-  const ProxyConfig& config() const { return *config_; }
+  const ProxyConfig& config() const { return *shared_->config; }
   RouteReader& routes() { return routes_; }
   UpstreamPool& pool() { return pool_; }
   ThreadStats& stats() { return *stats_; }
-  const ErrorPages& pages() const { return *pages_; }
+  const ErrorPages& pages() const { return *shared_->pages; }
+  CertificateStore& certificates() const { return *shared_->certificates; }
+  const ChallengeStore* challenges() const { return shared_->challenges; }
+  uint16_t https_port() const { return shared_->https_port; }
   const HeaderRewriter& rewriter() const { return rewriter_; }
   RequestIdGenerator& ids() { return ids_; }
   bool draining() const { return draining_; }
@@ -58,27 +76,37 @@ class Worker {
   void OnConnectionClosed(ClientConnection* connection);
 
  private:
-  asio::awaitable<void> Accept();
+  // One listening socket and whether its accept loop runs (it stops at the connection limit).
+  struct Listener {
+    explicit Listener(asio::io_context& io) : acceptor(io) {}
+    asio::ip::tcp::acceptor acceptor;
+    bool accepting = false;
+  };
+
+  static absl::Status Bind(Listener& listener, const asio::ip::tcp::endpoint& endpoint,
+                           uint16_t* port);
+  void StartAccepting(Listener& listener, bool tls);
+  asio::awaitable<void> Accept(Listener& listener, bool tls);
   asio::awaitable<void> ExpireIdleUpstreams();
   void StartDrain(std::chrono::steady_clock::time_point deadline);
 
   int index_;
-  const ProxyConfig* config_;
+  const WorkerShared* shared_;
   ThreadStats* stats_;
-  const ErrorPages* pages_;
   size_t max_connections_;
 
   asio::io_context io_;
-  asio::ip::tcp::acceptor acceptor_;
+  Listener plain_;
+  Listener tls_;
   asio::steady_timer drain_timer_;
   asio::steady_timer expire_timer_;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
   RouteReader routes_;
   UpstreamPool pool_;
   HeaderRewriter rewriter_;
   RequestIdGenerator ids_;
   absl::flat_hash_set<ClientConnection*> open_;
-  bool accepting_ = false;
   bool draining_ = false;
   uint64_t connections_ = 0;
   std::thread thread_;
