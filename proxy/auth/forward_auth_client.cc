@@ -238,10 +238,18 @@ asio::awaitable<ForwardAnswer> ForwardAuthClient::Talk(Stream& stream, Attempt& 
     co_return answer;
   }
 
+  // Boost 1.74's parser enforces body_limit on chunked and close-delimited bodies but not on a
+  // Content-Length, so that one is checked here, between the head and the body.
   http::response_parser<http::string_body> parser;
   parser.header_limit(kMaxHeadBytes);
   parser.body_limit(options_.max_body_bytes);
-  co_await http::async_read(stream, connection.buffer, parser, Redirect(ec));
+  co_await http::async_read_header(stream, connection.buffer, parser, Redirect(ec));
+  if (!ec && parser.content_length().value_or(0) > options_.max_body_bytes) {
+    ec = http::error::body_limit;
+  }
+  if (!ec) {
+    co_await http::async_read(stream, connection.buffer, parser, Redirect(ec));
+  }
   if (ec) {
     *nothing_received = !parser.got_some();
     bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
