@@ -170,10 +170,12 @@ void Reconciler::Pass() {
   std::vector<DesiredPreview> desired = Describe(previews);
   Plan plan = Diff(desired, actual.ok() ? &*actual : nullptr, now, options_.diff);
 
-  Execute(plan, desired, pass, now);
+  // Routes first: they name only containers that run now, so a replaced container leaves the
+  // route table before the plan removes it, and no request is sent to a container being removed.
   if (plan.routes_valid) {
     Publish(plan, desired, now);
   }
+  Execute(plan, desired, pass, now);
   WriteStatuses();
   DropUnseen(pass);
 
