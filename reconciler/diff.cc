@@ -1,5 +1,6 @@
-// The pure diff; see diff.h. One pass indexes the actual objects by their prevu.key label once,
-// then visits each desired preview with a single hash lookup, so the cost is linear.
+// The pure diff; see diff.h. One pass gives each desired key a slot, files every actual object
+// under its key's slot with one hash lookup, then plans each preview from its slot, so the cost
+// is linear.
 #include "reconciler/diff.h"
 
 #include <algorithm>
@@ -23,7 +24,6 @@ struct KeyObjects {
   Containers containers;
   absl::InlinedVector<const ActualNetwork*, 1> networks;
   absl::InlinedVector<const ActualImage*, 2> images;
-  bool claimed = false;  // a desired preview, open or closed, has this key
 };
 
 // The containers of one open preview, by whether they run the current spec hash.
@@ -34,7 +34,7 @@ struct Sorted {
   Containers stale_dead;
 };
 
-Sorted SortContainers(const Containers& containers, const std::string& hash) {
+Sorted SortContainers(const Containers& containers, absl::string_view hash) {
   Sorted sorted;
   for (const ActualContainer* c : containers) {
     bool current = c->spec_hash == hash;
@@ -57,9 +57,9 @@ bool IsExpired(const DesiredPreview& d, absl::Time now) {
   return updated != absl::InfinitePast() && updated + d.ttl < now;
 }
 
-// A fetch of the current hash failed and its back-off has not ended yet.
-bool FetchWaits(const PreviewMemory& m, const std::string& hash, absl::Time now) {
-  return m.fetch_failures > 0 && m.fetch_hash == hash && m.fetch_retry_at > now;
+// A job of the current hash failed for a reason that may heal, and its back-off has not ended.
+bool RetryWaits(const PreviewMemory& m, absl::string_view hash, absl::Time now) {
+  return m.job_failures > 0 && m.retry_hash == hash && m.job_retry_at > now;
 }
 
 bool ShowsCrashLoop(const controller::PreviewStatus& status) {
@@ -89,7 +89,8 @@ class Differ {
   void RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjects& objects,
                           const Containers& kept);
   void PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool expired);
-  void PlanUnknownKeys(const ActualState& actual);
+  KeyObjects* Find(absl::string_view key);
+  void PlanUnknownKeys();
   void RemoveContainers(size_t i, const Containers& containers);
 
   Action& Add(ActionType type, size_t i) {
@@ -100,8 +101,12 @@ class Differ {
   const std::vector<DesiredPreview>& desired_;
   absl::Time now_;
   const DiffOptions& options_;
-  absl::flat_hash_map<absl::string_view, KeyObjects> index_;
-  size_t claimed_ = 0;  // keys of index_ that a desired preview has
+  // The actual objects by key, one slot per distinct desired key in the order of the desired
+  // list, so that planning walks them in order; previews with the same key share a slot.
+  absl::flat_hash_map<absl::string_view, uint32_t> slot_of_key_;
+  std::vector<uint32_t> slot_;  // of each desired preview
+  std::vector<KeyObjects> objects_;
+  KeyObjects strays_;  // objects of keys no desired preview has, in listing order
   Plan plan_;
 };
 
@@ -125,48 +130,53 @@ Plan Differ::Run(const ActualState* actual) {
   for (size_t i = 0; i < desired_.size(); ++i) {
     PlanPreview(i);
   }
-  PlanUnknownKeys(*actual);
+  PlanUnknownKeys();
   return std::move(plan_);
 }
 
 void Differ::Index(const ActualState& actual) {
-  index_.reserve(std::max(actual.containers.size(), actual.networks.size()));
+  slot_of_key_.reserve(desired_.size());
+  slot_.reserve(desired_.size());
+  objects_.reserve(desired_.size());
+  for (const DesiredPreview& d : desired_) {
+    auto [it, inserted] = slot_of_key_.try_emplace(d.key, static_cast<uint32_t>(objects_.size()));
+    if (inserted) {
+      objects_.emplace_back();
+    }
+    slot_.push_back(it->second);
+  }
+
   for (const ActualContainer& c : actual.containers) {
-    index_[c.key].containers.push_back(&c);
+    Find(c.key)->containers.push_back(&c);
   }
   for (const ActualNetwork& n : actual.networks) {
-    index_[n.key].networks.push_back(&n);
+    Find(n.key)->networks.push_back(&n);
   }
   for (const ActualImage& image : actual.images) {
-    index_[image.key].images.push_back(&image);
+    Find(image.key)->images.push_back(&image);
   }
+}
+
+KeyObjects* Differ::Find(absl::string_view key) {
+  auto it = slot_of_key_.find(key);
+  return it == slot_of_key_.end() ? &strays_ : &objects_[it->second];
 }
 
 void Differ::PlanPreview(size_t i) {
-  static const KeyObjects kNothing;
   const DesiredPreview& d = desired_[i];
   const PreviewMemory& m = d.memory ? *d.memory : kNoMemory;
-
-  const KeyObjects* objects = &kNothing;
-  auto it = index_.find(d.key);
-  if (it != index_.end()) {
-    if (!it->second.claimed) {
-      it->second.claimed = true;
-      ++claimed_;
-    }
-    objects = &it->second;
-  }
+  const KeyObjects& objects = objects_[slot_[i]];
 
   bool expired = IsExpired(d, now_);
   if (!d.preview->spec.open || expired) {
-    PlanGone(i, m, *objects, expired);
+    PlanGone(i, m, objects, expired);
     return;
   }
-  PlanOpen(i, m, *objects);
+  PlanOpen(i, m, objects);
 }
 
 void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& objects) {
-  const std::string& hash = desired_[i].spec_hash;
+  absl::string_view hash = desired_[i].spec_hash;
   bool job = !m.job_hash.empty();
   bool job_current = job && m.job_hash == hash;
   if (job && !job_current) {
@@ -225,9 +235,9 @@ void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& object
 void Differ::RepairNetwork(size_t i, const PreviewMemory& m, const KeyObjects& objects) {
   Add(ActionType::kEnsureNetwork, i);
   RemoveContainers(i, objects.containers);
-  const std::string& hash = desired_[i].spec_hash;
-  if (FetchWaits(m, hash, now_)) {
-    plan_.next_wake = std::min(plan_.next_wake, m.fetch_retry_at);
+  absl::string_view hash = desired_[i].spec_hash;
+  if (RetryWaits(m, hash, now_)) {
+    plan_.next_wake = std::min(plan_.next_wake, m.job_retry_at);
   } else if (m.failed_hash != hash) {
     AddStart(i, m, objects, /*restart=*/false, -1);
   }
@@ -271,9 +281,9 @@ void Differ::StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& obje
   if (m.failed_hash == d.spec_hash) {
     return;
   }
-  // The status already says when the fetch is tried again.
-  if (FetchWaits(m, d.spec_hash, now_)) {
-    plan_.next_wake = std::min(plan_.next_wake, m.fetch_retry_at);
+  // The status already says when the job is tried again.
+  if (RetryWaits(m, d.spec_hash, now_)) {
+    plan_.next_wake = std::min(plan_.next_wake, m.job_retry_at);
     return;
   }
 
@@ -293,12 +303,12 @@ void Differ::StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& obje
 
 void Differ::AddStart(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool restart,
                       int exit_code) {
-  const std::string& hash = desired_[i].spec_hash;
+  absl::string_view hash = desired_[i].spec_hash;
   bool have_image = m.image_hash == hash &&
                     std::any_of(objects.images.begin(), objects.images.end(),
                                 [&](const ActualImage* image) { return image->id == m.image_id; });
   Action& a = Add(have_image ? ActionType::kStart : ActionType::kDeploy, i);
-  a.spec_hash = hash;
+  a.spec_hash = std::string(hash);
   a.restart = restart;
   a.exit_code = exit_code;
   if (have_image) {
@@ -327,7 +337,7 @@ void Differ::AddRoute(size_t i, const ActualContainer* serving, const Sorted& so
 
 void Differ::RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjects& objects,
                                 const Containers& kept) {
-  const std::string& hash = desired_[i].spec_hash;
+  absl::string_view hash = desired_[i].spec_hash;
   for (const ActualImage* image : objects.images) {
     bool wanted =
         image->spec_hash == hash || (!m.job_hash.empty() && image->spec_hash == m.job_hash);
@@ -364,29 +374,15 @@ void Differ::PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& object
   }
 }
 
-void Differ::PlanUnknownKeys(const ActualState& actual) {
-  if (claimed_ == index_.size()) {
-    return;  // the usual case: no stray objects, and no second lookup per object
+void Differ::PlanUnknownKeys() {
+  for (const ActualContainer* c : strays_.containers) {
+    Add(ActionType::kRemoveContainer, kNoPreview).id = c->id;
   }
-  // Objects of keys that no preview claims, in listing order so plans are deterministic.
-  auto unclaimed = [&](const std::string& key) {
-    auto it = index_.find(key);
-    return it == index_.end() || !it->second.claimed;
-  };
-  for (const ActualContainer& c : actual.containers) {
-    if (unclaimed(c.key)) {
-      Add(ActionType::kRemoveContainer, kNoPreview).id = c.id;
-    }
+  for (const ActualNetwork* n : strays_.networks) {
+    Add(ActionType::kRemoveNetwork, kNoPreview).id = n->id;
   }
-  for (const ActualNetwork& n : actual.networks) {
-    if (unclaimed(n.key)) {
-      Add(ActionType::kRemoveNetwork, kNoPreview).id = n.id;
-    }
-  }
-  for (const ActualImage& image : actual.images) {
-    if (unclaimed(image.key)) {
-      Add(ActionType::kRemoveImage, kNoPreview).id = image.id;
-    }
+  for (const ActualImage* image : strays_.images) {
+    Add(ActionType::kRemoveImage, kNoPreview).id = image->id;
   }
 }
 
@@ -447,6 +443,10 @@ bool RetryFetch(absl::StatusCode code, int failures) {
     default:
       return true;
   }
+}
+
+bool RetryDocker(absl::StatusCode code) {
+  return code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded;
 }
 
 Plan Diff(const std::vector<DesiredPreview>& desired, const ActualState* actual, absl::Time now,

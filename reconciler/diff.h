@@ -28,17 +28,20 @@ struct PreviewMemory {
   std::string restarts_hash;    // the hash `restarts` and `retry_at` count for
   int restarts = 0;             // consecutive restarts of a container that died
   absl::Time retry_at = absl::InfinitePast();  // no restart before this (crash back-off)
-  std::string fetch_hash;  // the hash `fetch_failures` and `fetch_retry_at` count for
-  int fetch_failures = 0;  // consecutive failed fetches of that hash
-  absl::Time fetch_retry_at = absl::InfinitePast();  // no new fetch before this (fetch back-off)
+  // Jobs that failed for a reason that may heal (the network, Docker being away) are tried again.
+  std::string retry_hash;  // the hash `job_failures` and `job_retry_at` count for
+  std::string retry_step;  // the condition of the step that failed ("Fetched", "Built", ...)
+  int job_failures = 0;    // consecutive failures of that step
+  absl::Time job_retry_at = absl::InfinitePast();  // no new job before this (job back-off)
 };
 
 // One preview as the diff sees it. The loop computes the key text and the spec hash once per
 // generation, not once per pass.
 struct DesiredPreview {
   const controller::Preview* preview = nullptr;
-  absl::string_view key;  // preview->key.ToString(), the prevu.key label; kept alive by the caller
-  std::string spec_hash;  // SpecHash() of the current spec
+  // Both kept alive by the caller, so that describing a preview copies no string.
+  absl::string_view key;                     // preview->key.ToString(), the prevu.key label
+  absl::string_view spec_hash;               // SpecHash() of the current spec
   absl::Duration ttl = absl::Hours(24 * 7);  // `[preview] ttl` of the repository
   const PreviewMemory* memory = nullptr;     // null when the loop remembers nothing
 };
@@ -74,12 +77,13 @@ struct Action {
   bool expired = false;                        // kMarkDeleting, kForget: by TTL, not closed
 };
 
-// Where one open preview's host name should go.
+// Where one open preview's host name should go. The strings point into the ActualState the plan
+// was made from.
 struct RouteTarget {
   size_t preview = kNoPreview;
   bool ready = false;
-  std::string container_id;
-  std::string upstream_host;
+  absl::string_view container_id;
+  absl::string_view upstream_host;
   uint16_t upstream_port = 0;
 };
 
@@ -115,7 +119,14 @@ inline constexpr int kFetchNotFoundAttempts = 5;
 // server, a timeout, the local disk) is retried for as long as the spec stays the same.
 bool RetryFetch(absl::StatusCode code, int failures);
 
-// Computes the plan. `actual` is null when listing Docker failed: the plan then removes,
+// Whether a build or start that failed with `code` (DockerRuntime's codes) is tried again after
+// BackoffDelay(failures). Only when Docker could not be reached or did not answer in time
+// (Unavailable, DeadlineExceeded): Docker's own refusals (a failing Dockerfile, an image that
+// cannot run) say the same thing every time.
+bool RetryDocker(absl::StatusCode code);
+
+// Computes the plan; its routes point into `*actual`, which must outlive them. `actual` is null
+// when listing Docker failed: the plan then removes,
 // creates and forgets nothing (safe deletion) and only cancels overtaken jobs. Linear in the
 // number of previews and actual objects. Thread-compatible; no I/O.
 Plan Diff(const std::vector<DesiredPreview>& desired, const ActualState* actual, absl::Time now,

@@ -80,28 +80,38 @@ std::vector<std::string> HostNames::Assign(
     const std::vector<const controller::PreviewKey*>& keys) const {
   std::vector<std::string> labels;
   labels.reserve(keys.size());
-  absl::flat_hash_map<absl::string_view, size_t> first;  // label -> index of its smallest key
-  first.reserve(keys.size());
   for (const controller::PreviewKey* key : keys) {
     labels.push_back(Label(*key));
   }
+  return Assign(keys, std::vector<absl::string_view>(labels.begin(), labels.end()));
+}
 
+std::vector<std::string> HostNames::Assign(const std::vector<const controller::PreviewKey*>& keys,
+                                           const std::vector<absl::string_view>& labels) const {
+  absl::flat_hash_map<absl::string_view, size_t> first;  // label -> index of its smallest key
+  first.reserve(keys.size());
+  bool collided = false;
   for (size_t i = 0; i < keys.size(); ++i) {
     auto [it, inserted] = first.try_emplace(labels[i], i);
-    if (!inserted && *keys[i] < *keys[it->second]) {
-      it->second = i;
+    if (!inserted) {
+      collided = true;
+      if (*keys[i] < *keys[it->second]) {
+        it->second = i;
+      }
     }
   }
 
-  std::vector<std::string> hosts(keys.size());
+  std::vector<std::string> hosts;
+  hosts.reserve(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (first.at(labels[i]) == i) {
-      hosts[i] = Host(labels[i]);
+    // Without any collision (the usual case) every label is its own; no second lookup.
+    if (!collided || first.at(labels[i]) == i) {
+      hosts.push_back(Host(labels[i]));
       continue;
     }
     std::string suffix = ShortDigest(keys[i]->ToString(), kSuffixBytes);
     std::string base = DnsLabel(labels[i], kMaxLabel - suffix.size() - 1);
-    hosts[i] = Host(absl::StrCat(base, "-", suffix));
+    hosts.push_back(Host(absl::StrCat(base, "-", suffix)));
   }
   return hosts;
 }
@@ -110,9 +120,9 @@ std::string HostNames::Url(const std::string& host) const {
   return absl::StrCat("http://", host, port_suffix_);
 }
 
-std::string HostNames::Host(std::string label) const {
+std::string HostNames::Host(absl::string_view label) const {
   if (domain_.empty()) {
-    return label;
+    return std::string(label);
   }
   return absl::StrCat(label, ".", domain_);
 }

@@ -30,11 +30,16 @@ class HostNames {
   // key, so the result depends only on the set of keys, not on their order.
   std::vector<std::string> Assign(const std::vector<const controller::PreviewKey*>& keys) const;
 
+  // The same with each key's Label() given in `labels` (same order and size): the loop computes a
+  // label once per preview, not once per pass. The strings must outlive the call.
+  std::vector<std::string> Assign(const std::vector<const controller::PreviewKey*>& keys,
+                                  const std::vector<absl::string_view>& labels) const;
+
   // "http://<host>:<proxy port>", without the port when it is 80.
   std::string Url(const std::string& host) const;
 
  private:
-  std::string Host(std::string label) const;
+  std::string Host(absl::string_view label) const;
 
   std::string template_;
   std::string domain_;

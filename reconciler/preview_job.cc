@@ -92,7 +92,7 @@ bool PreviewJob::Fetch(const std::string& tree) {
     return false;
   }
   if (!fetched.ok()) {
-    fetch_error_ = fetched;
+    cause_ = fetched;
     End(Outcome::kFailed, "Fetched", "FetchFailed",
         absl::StrCat("Fetching commit ", Short(spec.head_sha), " failed: ", fetched.message()));
     return false;
@@ -135,6 +135,7 @@ bool PreviewJob::Build(const std::string& tree) {
     return false;
   }
   if (!image.ok()) {
+    cause_ = image.status();
     End(Outcome::kFailed, "Built", "BuildFailed",
         absl::StrCat("The Docker build failed: ", image.status().message()));
     return false;
@@ -155,12 +156,14 @@ bool PreviewJob::Start() {
   absl::StatusOr<std::string> network = context_.runtime->EnsureNetwork(
       NetworkName(input_.key_text), PrevuLabels(input_.key_text, ""));
   if (!network.ok()) {
+    cause_ = network.status();
     End(Outcome::kFailed, "Running", "NetworkFailed",
         absl::StrCat("Creating the preview's network failed: ", network.status().message()));
     return false;
   }
   absl::StatusOr<ActualContainer> container = context_.runtime->Run(MakeContainerSpec());
   if (!container.ok()) {
+    cause_ = container.status();
     End(Outcome::kFailed, "Running", "StartFailed",
         absl::StrCat("Starting the container failed: ", container.status().message()));
     return false;
@@ -217,19 +220,17 @@ bool PreviewJob::WaitHealthy(const ActualContainer& container) {
 }
 
 std::optional<ActualContainer> PreviewJob::Exited(const ActualContainer& container) const {
-  absl::StatusOr<ActualState> actual = context_.runtime->List();
-  if (!actual.ok()) {
-    return std::nullopt;  // unknown; the health deadline still ends the wait
+  absl::StatusOr<ActualContainer> now = context_.runtime->Inspect(container.id);
+  if (absl::IsNotFound(now.status())) {
+    ActualContainer gone = container;
+    gone.running = false;
+    gone.exit_code = -1;
+    return gone;
   }
-  for (const ActualContainer& c : actual->containers) {
-    if (c.id == container.id) {
-      return c.running ? std::nullopt : std::optional<ActualContainer>(c);
-    }
+  if (!now.ok() || now->running) {
+    return std::nullopt;  // running, or unknown: the health deadline still ends the wait
   }
-  ActualContainer gone = container;
-  gone.running = false;
-  gone.exit_code = -1;
-  return gone;
+  return *std::move(now);
 }
 
 ContainerSpec PreviewJob::MakeContainerSpec() const {
@@ -294,7 +295,7 @@ void PreviewJob::End(Outcome outcome, absl::string_view condition, absl::string_
   }
   report.image_id = image_id_;
   report.config = config_;
-  report.fetch_error = fetch_error_;
+  report.cause = cause_;
   report_(std::move(report));
 }
 

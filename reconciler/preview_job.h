@@ -39,7 +39,9 @@ struct JobReport {
   std::string log_tail;
 
   // When the job ends.
-  absl::Status fetch_error;                              // kFailed at the fetch: what git said
+  // kFailed: the failing call's own status, whose code says whether trying again may help; OK
+  // when trying again cannot (an invalid `.prevu.toml`, an app that never answers).
+  absl::Status cause;
   ActualContainer container;                             // kReady, kExited
   std::string image_id;                                  // kReady
   std::shared_ptr<const controller::RepoConfig> config;  // kReady
@@ -108,7 +110,7 @@ class PreviewJob {
   build::LogTail tail_;
   std::string image_id_;
   std::shared_ptr<const controller::RepoConfig> config_;
-  absl::Status fetch_error_;
+  absl::Status cause_;
 };
 
 // The name of the Docker network of a preview: "prevu-" + a readable form of the key, made

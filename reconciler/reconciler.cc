@@ -222,10 +222,14 @@ void Reconciler::Apply(Entry& entry, const JobReport& report, absl::Time now) {
     status.log_tail = report.log_tail;
   }
   entry.dirty = true;
-  if (report.condition == "Fetched" && report.condition_ok) {
-    entry.memory.fetch_hash.clear();
-    entry.memory.fetch_failures = 0;
-    entry.memory.fetch_retry_at = absl::InfinitePast();
+  // The step that kept failing has worked: its back-off starts afresh next time.
+  PreviewMemory& memory = entry.memory;
+  if (report.condition_ok && report.condition == memory.retry_step &&
+      report.spec_hash == memory.retry_hash) {
+    memory.retry_hash.clear();
+    memory.retry_step.clear();
+    memory.job_failures = 0;
+    memory.job_retry_at = absl::InfinitePast();
   }
   if (report.outcome == Outcome::kRunning) {
     status.phase = report.phase;
@@ -268,56 +272,67 @@ void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
     return;
   }
 
-  if (report.outcome == Outcome::kFailed && !report.fetch_error.ok()) {
-    FetchFailed(entry, report, now);
+  if (report.outcome == Outcome::kFailed && RetryLater(entry, report, now)) {
     return;
   }
 
   // A container that exited is restarted by the next pass (with back-off); anything else waits
   // for a new push or a redeploy.
+  std::string error = report.message;
   if (report.outcome == Outcome::kFailed) {
     memory.failed_hash = report.spec_hash;
+    if (memory.retry_hash == report.spec_hash && memory.job_failures > 1) {
+      absl::StrAppend(&error, " (gave up after ", memory.job_failures,
+                      " attempts; a new push or a redeploy tries again)");
+      Update(status, report.condition, false, report.reason, error, now);
+    }
   }
   status.phase = Phase::kFailed;
-  status.error = report.message;
+  status.error = error;
   if (report.condition != "Ready") {
-    Update(status, "Ready", false, report.reason, report.message, now);
+    Update(status, "Ready", false, report.reason, error, now);
   }
 }
 
-void Reconciler::FetchFailed(Entry& entry, const JobReport& report, absl::Time now) {
+bool Reconciler::RetryLater(Entry& entry, const JobReport& report, absl::Time now) {
   PreviewMemory& memory = entry.memory;
-  controller::PreviewStatus& status = entry.status;
-  if (memory.fetch_hash != report.spec_hash) {
-    memory.fetch_hash = report.spec_hash;
-    memory.fetch_failures = 0;
+  if (report.cause.ok()) {
+    return false;
   }
-  ++memory.fetch_failures;
+  if (memory.retry_hash != report.spec_hash || memory.retry_step != report.condition) {
+    memory.retry_hash = report.spec_hash;
+    memory.retry_step = report.condition;
+    memory.job_failures = 0;
+  }
+  ++memory.job_failures;
 
-  status.phase = Phase::kFailed;
-  bool retry = RetryFetch(report.fetch_error.code(), memory.fetch_failures);
-  absl::Duration delay = BackoffDelay(memory.fetch_failures, options_.diff);
-  if (retry) {
-    // The diff starts the job again once this time has passed.
-    memory.fetch_retry_at = now + delay;
-    status.error = absl::StrCat("Fetch failed, retrying in ", absl::FormatDuration(delay), ": ",
-                                report.fetch_error.message());
-  } else {
-    memory.fetch_retry_at = absl::InfinitePast();
-    memory.failed_hash = report.spec_hash;
-    status.error = memory.fetch_failures == 1
-                       ? report.message
-                       : absl::StrCat(report.message, " (gave up after ", memory.fetch_failures,
-                                      " attempts; a new push or a redeploy tries again)");
-  }
-  Update(status, "Fetched", false, "FetchFailed", *status.error, now);
-  Update(status, "Ready", false, "FetchFailed", *status.error, now);
-  log::Warn("fetch failed")
+  bool fetch = report.condition == "Fetched";
+  bool retry = fetch ? RetryFetch(report.cause.code(), memory.job_failures)
+                     : RetryDocker(report.cause.code());
+  absl::Duration delay = BackoffDelay(memory.job_failures, options_.diff);
+  log::Warn("job step failed")
       .With("preview", Text(entry.key_text))
       .With("spec_hash", Text(report.spec_hash))
-      .With("attempt", memory.fetch_failures)
+      .With("step", Text(report.condition))
+      .With("attempt", memory.job_failures)
       .With("retry_in_ms", retry ? absl::ToInt64Milliseconds(delay) : int64_t{-1})
-      .With("error", Text(report.fetch_error.message()));
+      .With("error", Text(report.cause.message()));
+  if (!retry) {
+    memory.job_retry_at = absl::InfinitePast();
+    return false;
+  }
+
+  // The diff starts the job again once this time has passed.
+  memory.job_retry_at = now + delay;
+  controller::PreviewStatus& status = entry.status;
+  status.phase = Phase::kFailed;
+  status.error =
+      fetch ? absl::StrCat("Fetch failed, retrying in ", absl::FormatDuration(delay), ": ",
+                           report.cause.message())
+            : absl::StrCat(report.message, " Retrying in ", absl::FormatDuration(delay), ".");
+  Update(status, report.condition, false, report.reason, *status.error, now);
+  Update(status, "Ready", false, report.reason, *status.error, now);
+  return true;
 }
 
 std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::Preview>& previews) {
@@ -331,6 +346,7 @@ std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::P
     if (inserted) {
       entry.key = preview.key;
       entry.key_text = preview.key.ToString();
+      entry.label = host_names_.Label(preview.key);
       entry.status = preview.status;
     }
     if (entry.hash_generation != preview.spec.generation) {
@@ -507,30 +523,48 @@ void Reconciler::StartJob(Entry& entry, const Action& action, absl::Time now) {
 void Reconciler::Publish(const Plan& plan, const std::vector<DesiredPreview>& desired,
                          absl::Time now) {
   std::vector<const controller::PreviewKey*> keys;
+  std::vector<absl::string_view> labels;
   keys.reserve(plan.routes.size());
+  labels.reserve(plan.routes.size());
   for (const RouteTarget& target : plan.routes) {
     keys.push_back(&desired[target.preview].preview->key);
+    labels.push_back(described_[target.preview]->label);
   }
-  std::vector<std::string> hosts = host_names_.Assign(keys);
+  std::vector<std::string> hosts = host_names_.Assign(keys, labels);
 
   std::vector<proxy::Route> routes;
   routes.reserve(plan.routes.size());
   for (size_t i = 0; i < plan.routes.size(); ++i) {
     const RouteTarget& target = plan.routes[i];
-    routes.push_back(
-        proxy::Route{hosts[i], target.ready, target.upstream_host, target.upstream_port});
-
     Entry& entry = *described_[target.preview];
-    std::string url = host_names_.Url(hosts[i]);
-    bool changed = entry.status.url != url;
-    entry.status.url = std::move(url);
-    changed |= Update(entry.status, "Routed", target.ready, target.ready ? "Published" : "NotReady",
-                      target.ready ? absl::StrCat(hosts[i], " serves the preview.")
-                                   : absl::StrCat(hosts[i], " answers 503 until it is ready."),
-                      now);
-    entry.dirty |= changed;
+    entry.dirty |= NoteRoute(entry, hosts[i], target.ready, now);
+    routes.push_back(proxy::Route{std::move(hosts[i]), target.ready,
+                                  std::string(target.upstream_host), target.upstream_port});
   }
   publisher_->Publish(std::move(routes));
+}
+
+bool Reconciler::NoteRoute(Entry& entry, const std::string& host, bool ready, absl::Time now) {
+  controller::PreviewStatus& status = entry.status;
+  bool moved = entry.url_host != host;
+  if (moved) {
+    entry.url_host = host;
+    status.url = host_names_.Url(host);
+  }
+
+  // The messages only name the host, so the same host, status and reason mean the same message;
+  // comparing those first spares building two strings per preview and pass.
+  absl::string_view reason = ready ? "Published" : "NotReady";
+  const controller::Condition* routed = status.FindCondition("Routed");
+  if (!moved && routed != nullptr && routed->reason == reason &&
+      routed->status == (ready ? "True" : "False")) {
+    return false;
+  }
+  bool updated = Update(status, "Routed", ready, reason,
+                        ready ? absl::StrCat(host, " serves the preview.")
+                              : absl::StrCat(host, " answers 503 until it is ready."),
+                        now);
+  return updated || moved;
 }
 
 void Reconciler::WriteStatuses() {

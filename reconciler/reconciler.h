@@ -76,6 +76,8 @@ class Reconciler {
   struct Entry {
     controller::PreviewKey key;
     std::string key_text;  // key.ToString(), the prevu.key label
+    std::string label;     // HostNames::Label(key): the same for as long as the entry lives
+    std::string url_host;  // the host that status.url was made from
     PreviewMemory memory;
     controller::PreviewStatus status;  // the authoritative copy; the store gets it when dirty
     bool dirty = false;
@@ -93,7 +95,7 @@ class Reconciler {
   void ApplyReports(absl::Time now);
   void Apply(Entry& entry, const JobReport& report, absl::Time now);
   void Finish(Entry& entry, const JobReport& report, absl::Time now);
-  void FetchFailed(Entry& entry, const JobReport& report, absl::Time now);
+  bool RetryLater(Entry& entry, const JobReport& report, absl::Time now);
   std::vector<DesiredPreview> Describe(const std::vector<controller::Preview>& previews);
   void Execute(const Plan& plan, const std::vector<DesiredPreview>& desired, uint64_t pass,
                absl::Time now);
@@ -103,6 +105,7 @@ class Reconciler {
   void RecordStatus(const Action& action, Entry& entry, absl::Time now);
   void StartJob(Entry& entry, const Action& action, absl::Time now);
   void Publish(const Plan& plan, const std::vector<DesiredPreview>& desired, absl::Time now);
+  bool NoteRoute(Entry& entry, const std::string& host, bool ready, absl::Time now);
   void WriteStatuses();
   void DropUnseen(uint64_t pass);
   void NoteListing(const absl::Status& listed);

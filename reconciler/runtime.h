@@ -118,6 +118,10 @@ class ContainerRuntime {
   // Creates and starts a hardened container; returns it as List() would show it.
   virtual absl::StatusOr<ActualContainer> Run(const ContainerSpec& spec) = 0;
 
+  // One container as List() would show it; NotFound when it is gone. Much cheaper than List()
+  // for watching a single container.
+  virtual absl::StatusOr<ActualContainer> Inspect(const std::string& id) = 0;
+
   // Removing something already gone is success.
   virtual absl::Status RemoveContainer(const std::string& id) = 0;
   virtual absl::Status RemoveNetwork(const std::string& id) = 0;

@@ -117,6 +117,14 @@ auto Guarded(absl::string_view what, F&& read) -> decltype(read()) {
   }
 }
 
+// The classic builder fails in one of these ways when an image removal (another preview's
+// clean-up) pruned a cached layer it had just picked; the same build then succeeds without that
+// cache entry.
+bool CachedLayerVanished(absl::string_view message) {
+  return absl::StrContains(message, "failed to get digest") ||
+         absl::StrContains(message, "unknown parent image ID");
+}
+
 absl::Status CheckSpec(const ContainerSpec& spec) {
   if (spec.name.empty() || spec.image.empty()) {
     return absl::InvalidArgumentError("a preview container needs a name and an image");
@@ -289,10 +297,7 @@ absl::StatusOr<std::string> DockerRuntime::Build(const BuildSpec& spec, const Lo
         query, [&](const auto& write) { return context->Write(write); }, log, cancel);
   };
   absl::StatusOr<std::string> image = build();
-  // The classic builder fails this way when an image removal (another preview's clean-up) pruned
-  // a cached layer it had just picked; the same build then succeeds without that cache entry.
-  if (!image.ok() && absl::StrContains(image.status().message(), "failed to get digest") &&
-      !cancel.cancelled()) {
+  if (!image.ok() && CachedLayerVanished(image.status().message()) && !cancel.cancelled()) {
     if (log) {
       log("(a cached layer vanished during the build; building once more)");
     }
@@ -368,13 +373,7 @@ absl::StatusOr<ActualContainer> DockerRuntime::Run(const ContainerSpec& spec) {
     return started;
   }
 
-  absl::StatusOr<nlohmann::json> inspect = client_.InspectContainer(*id);
-  if (!inspect.ok()) {
-    return inspect.status();
-  }
-  absl::StatusOr<ActualContainer> container =
-      Guarded("inspect the new container",
-              [&]() -> absl::StatusOr<ActualContainer> { return ContainerFromInspect(*inspect); });
+  absl::StatusOr<ActualContainer> container = Inspect(*id);
   if (!container.ok()) {
     return container.status();
   }
@@ -383,6 +382,16 @@ absl::StatusOr<ActualContainer> DockerRuntime::Run(const ContainerSpec& spec) {
       .With("id", absl::AlphaNum(id->substr(0, 12)))
       .With("port", container->upstream_port);
   return container;
+}
+
+absl::StatusOr<ActualContainer> DockerRuntime::Inspect(const std::string& id) {
+  absl::StatusOr<nlohmann::json> inspect = client_.InspectContainer(id);
+  if (!inspect.ok()) {
+    return inspect.status();
+  }
+  return Guarded(absl::StrCat("inspect container ", id), [&]() -> absl::StatusOr<ActualContainer> {
+    return ContainerFromInspect(*inspect);
+  });
 }
 
 absl::Status DockerRuntime::RemoveContainer(const std::string& id) {

@@ -36,6 +36,9 @@ class DockerRuntime : public ContainerRuntime {
   // limits). A container that was created but did not start is removed again.
   absl::StatusOr<ActualContainer> Run(const ContainerSpec& spec) override;
 
+  // One container inspect call; NotFound (Docker's 404) when it is gone.
+  absl::StatusOr<ActualContainer> Inspect(const std::string& id) override;
+
   absl::Status RemoveContainer(const std::string& id) override;
   absl::Status RemoveNetwork(const std::string& id) override;
   absl::Status RemoveImage(const std::string& id) override;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -20,16 +21,21 @@ namespace {
 
 const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
 
+std::string DockerId(absl::string_view kind, int i) {
+  return ShortDigest(absl::StrCat(kind, "/", i), 32);
+}
+
 // N previews spread over repositories, each with a running, ready container, its network and
 // image; `pushed_every` > 0 gives every such preview a new spec hash (a rebuild is planned).
 struct World {
   std::vector<controller::Preview> previews;
   std::vector<std::string> hashes;
   std::vector<PreviewMemory> memories;
-  std::vector<std::string> keys;  // the loop keeps each key's text with its memory
+  std::vector<std::string> keys;    // the loop keeps each key's text with its memory,
+  std::vector<std::string> labels;  // and its host label
   ActualState actual;
 
-  World(int n, int pushed_every) {
+  World(int n, int pushed_every, const HostNames& names) {
     controller::ResourceLimits limits;
     previews.resize(n);
     memories.resize(n);
@@ -43,12 +49,16 @@ struct World {
       std::string hash = SpecHash(p.key, p.spec, limits);
       std::string key = p.key.ToString();
       keys.push_back(key);
-      std::string id = absl::StrCat("container-", i);
+      labels.push_back(names.Label(p.key));
+      // Identifiers as long as Docker's: 64 hexadecimal digits, "sha256:" before image ids.
+      std::string id = DockerId("container", i);
+      std::string image = "sha256:" + DockerId("image", i);
+      std::string network = "prevu-" + key;
       actual.containers.push_back(ActualContainer{
-          id, id, key, hash, "image-" + hash, true, 0, kNow - absl::Hours(1), absl::InfinitePast(),
-          "net-" + key, "127.0.0.1", static_cast<uint16_t>(20000 + i % 40000)});
-      actual.networks.push_back(ActualNetwork{"net-" + key, "net-" + key, key});
-      actual.images.push_back(ActualImage{"image-" + hash, {}, key, hash});
+          id, "prevu-" + id.substr(0, 12), key, hash, image, true, 0, kNow - absl::Hours(1),
+          absl::InfinitePast(), network, "127.0.0.1", static_cast<uint16_t>(20000 + i % 40000)});
+      actual.networks.push_back(ActualNetwork{DockerId("network", i), network, key});
+      actual.images.push_back(ActualImage{image, {}, key, hash});
       memories[i].ready_container = id;
       p.status.phase = controller::Phase::kReady;
       p.status.container_id = id;
@@ -75,16 +85,20 @@ Result Pass(const World& world, const HostNames& names) {
   Plan plan = Diff(desired, &world.actual, kNow);
 
   std::vector<const controller::PreviewKey*> keys;
+  std::vector<absl::string_view> labels;
   keys.reserve(plan.routes.size());
+  labels.reserve(plan.routes.size());
   for (const RouteTarget& target : plan.routes) {
     keys.push_back(&world.previews[target.preview].key);
+    labels.push_back(world.labels[target.preview]);
   }
-  std::vector<std::string> hosts = names.Assign(keys);
+  std::vector<std::string> hosts = names.Assign(keys, labels);
   std::vector<proxy::Route> routes;
   routes.reserve(hosts.size());
   for (size_t i = 0; i < hosts.size(); ++i) {
     const RouteTarget& t = plan.routes[i];
-    routes.push_back(proxy::Route{std::move(hosts[i]), t.ready, t.upstream_host, t.upstream_port});
+    routes.push_back(
+        proxy::Route{std::move(hosts[i]), t.ready, std::string(t.upstream_host), t.upstream_port});
   }
   return Result{plan.actions.size(), routes.size()};
 }
@@ -97,10 +111,10 @@ double ThreadSeconds() {
 }
 
 void Measure(int n, int pushed_every, const char* scenario) {
-  World world(n, pushed_every);
   controller::ProxyConfig proxy;
   proxy.domain = "preview.example.com";
   HostNames names(proxy);
+  World world(n, pushed_every, names);
 
   Result result = Pass(world, names);  // warm-up
   int passes = 0;
@@ -125,11 +139,20 @@ void Measure(int n, int pushed_every, const char* scenario) {
 }  // namespace
 }  // namespace prevu::reconciler
 
-int main() {
-  for (int n : {100, 1000, 10000}) {
+// reconcile_bench [PREVIEWS...]: the sizes to measure, 100, 1,000 and 10,000 by default (one
+// size alone is what a profiler wants).
+int main(int argc, char** argv) {
+  std::vector<int> sizes;
+  for (int i = 1; i < argc; ++i) {
+    sizes.push_back(std::atoi(argv[i]));
+  }
+  if (sizes.empty()) {
+    sizes = {100, 1000, 10000};
+  }
+  for (int n : sizes) {
     prevu::reconciler::Measure(n, 0, "steady");
   }
-  for (int n : {100, 1000, 10000}) {
+  for (int n : sizes) {
     prevu::reconciler::Measure(n, 10, "pushed");
   }
   return 0;

@@ -253,18 +253,18 @@ std::vector<Case> Cases() {
       {"FetchBackOffWaits",
        [](World& w) {
          w.AddPreview("h1");
-         w.memories[0].fetch_hash = "h1";
-         w.memories[0].fetch_failures = 2;
-         w.memories[0].fetch_retry_at = kNow + absl::Seconds(4);
+         w.memories[0].retry_hash = "h1";
+         w.memories[0].job_failures = 2;
+         w.memories[0].job_retry_at = kNow + absl::Seconds(4);
        },
        {},
        {"0 -> pending"}},
       {"FetchBackOffEndedDeploysAgain",
        [](World& w) {
          w.AddPreview("h1");
-         w.memories[0].fetch_hash = "h1";
-         w.memories[0].fetch_failures = 2;
-         w.memories[0].fetch_retry_at = kNow - absl::Seconds(1);
+         w.memories[0].retry_hash = "h1";
+         w.memories[0].job_failures = 2;
+         w.memories[0].job_retry_at = kNow - absl::Seconds(1);
        },
        {"deploy 0 h1"},
        {"0 -> pending"}},
@@ -272,9 +272,9 @@ std::vector<Case> Cases() {
        [](World& w) {
          w.AddServing((w.AddPreview("h1"), 0));
          w.hashes[0] = "h3";
-         w.memories[0].fetch_hash = "h2";
-         w.memories[0].fetch_failures = 3;
-         w.memories[0].fetch_retry_at = kNow + absl::Seconds(30);
+         w.memories[0].retry_hash = "h2";
+         w.memories[0].job_failures = 3;
+         w.memories[0].job_retry_at = kNow + absl::Seconds(30);
        },
        {"deploy 0 h3"},
        {"0 -> c1:30001"}},
@@ -282,9 +282,9 @@ std::vector<Case> Cases() {
        [](World& w) {
          w.AddServing((w.AddPreview("h1"), 0));
          w.hashes[0] = "h2";
-         w.memories[0].fetch_hash = "h2";
-         w.memories[0].fetch_failures = 1;
-         w.memories[0].fetch_retry_at = kNow + absl::Seconds(2);
+         w.memories[0].retry_hash = "h2";
+         w.memories[0].job_failures = 1;
+         w.memories[0].job_retry_at = kNow + absl::Seconds(2);
        },
        {},
        {"0 -> c1:30001"}},
@@ -292,9 +292,9 @@ std::vector<Case> Cases() {
        [](World& w) {
          w.AddPreview("h2");
          w.AddContainer("c1", w.Key(0), "h1", true);
-         w.memories[0].fetch_hash = "h2";
-         w.memories[0].fetch_failures = 1;
-         w.memories[0].fetch_retry_at = kNow + absl::Seconds(2);
+         w.memories[0].retry_hash = "h2";
+         w.memories[0].job_failures = 1;
+         w.memories[0].job_retry_at = kNow + absl::Seconds(2);
        },
        {"ensure_network 0", "remove_container 0 c1"},
        {"0 -> pending"}},
@@ -626,9 +626,9 @@ TEST(DiffBackOffTest, WakesWhenBackOffEnds) {
 TEST(DiffBackOffTest, WakesWhenFetchBackOffEnds) {
   World world;
   world.AddPreview("h1");
-  world.memories[0].fetch_hash = "h1";
-  world.memories[0].fetch_failures = 1;
-  world.memories[0].fetch_retry_at = kNow + absl::Seconds(2);
+  world.memories[0].retry_hash = "h1";
+  world.memories[0].job_failures = 1;
+  world.memories[0].job_retry_at = kNow + absl::Seconds(2);
 
   Plan plan = world.Run();
 
@@ -652,6 +652,14 @@ TEST(DiffFetchRetryTest, MissingCommitIsTriedAFewTimes) {
   }
 
   EXPECT_THAT(retried, testing::ElementsAre(true, true, true, true, false, false));
+}
+
+TEST(DiffDockerRetryTest, OnlyAnUnreachableOrSlowDaemonIsTriedAgain) {
+  EXPECT_TRUE(RetryDocker(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(RetryDocker(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_FALSE(RetryDocker(absl::StatusCode::kFailedPrecondition));  // the build failed
+  EXPECT_FALSE(RetryDocker(absl::StatusCode::kInvalidArgument));
+  EXPECT_FALSE(RetryDocker(absl::StatusCode::kInternal));
 }
 
 TEST(DiffFetchRetryTest, BadRequestAndCancellationAreNotRetried) {

@@ -113,6 +113,30 @@ TEST(ContainerFromInspect, ToleratesMissingSections) {
   EXPECT_FALSE(container.running);
 }
 
+// Inspect asks for the one container only, and a 404 means it is gone.
+TEST(DockerRuntimeInspect, AsksForOneContainerAndReportsAGoneOneAsNotFound) {
+  FakeDaemon daemon("1.41", [&](int fd, const std::string& head, const std::string&) {
+    if (absl::StrContains(head, "/containers/c0ffee/json")) {
+      WriteAll(fd, Answer(200, R"({"Id": "c0ffee", "State": {"Running": false, "ExitCode": 2}})"));
+    } else {
+      WriteAll(fd, Answer(404, R"({"message": "No such container: gone"})"));
+    }
+  });
+  DockerRuntime runtime(daemon.Options());
+
+  absl::StatusOr<ActualContainer> exited = runtime.Inspect("c0ffee");
+  absl::StatusOr<ActualContainer> gone = runtime.Inspect("gone");
+
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_FALSE(exited->running);
+  EXPECT_EQ(exited->exit_code, 2);
+  EXPECT_TRUE(absl::IsNotFound(gone.status())) << gone.status();
+  EXPECT_THAT(gone.status().message(), HasSubstr("No such container"));
+  for (const std::string& target : daemon.targets()) {
+    EXPECT_FALSE(absl::StrContains(target, "/containers/json")) << target;  // never a listing
+  }
+}
+
 // The watch wakes the loop for managed containers and for networks it knows, not for anything
 // else on the host, and once more after the stream broke (events may have been missed).
 TEST(DockerRuntimeWatch, FiltersEventsAndReconnectsAfterABreak) {

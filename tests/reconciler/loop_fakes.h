@@ -25,6 +25,7 @@ class FakeRuntime : public ContainerRuntime {
  public:
   absl::StatusOr<ActualState> List() override {
     absl::MutexLock lock(&mu_);
+    ++lists_;
     if (!list_error_.ok()) {
       return list_error_;
     }
@@ -74,6 +75,9 @@ class FakeRuntime : public ContainerRuntime {
   absl::StatusOr<ActualContainer> Run(const ContainerSpec& spec) override {
     absl::MutexLock lock(&mu_);
     ++runs_;
+    if (!run_error_.ok()) {
+      return run_error_;
+    }
     ActualContainer c;
     c.id = absl::StrCat("ctr", ++next_id_);
     c.name = spec.name;
@@ -88,6 +92,17 @@ class FakeRuntime : public ContainerRuntime {
     last_spec_ = spec;
     state_.containers.push_back(c);
     return c;
+  }
+
+  absl::StatusOr<ActualContainer> Inspect(const std::string& id) override {
+    absl::MutexLock lock(&mu_);
+    ++inspects_;
+    for (const ActualContainer& c : state_.containers) {
+      if (c.id == id) {
+        return c;
+      }
+    }
+    return absl::NotFoundError(absl::StrCat("no such container: ", id));
   }
 
   absl::Status RemoveContainer(const std::string& id) override {
@@ -143,6 +158,10 @@ class FakeRuntime : public ContainerRuntime {
     absl::MutexLock lock(&mu_);
     build_error_ = std::move(message);
   }
+  void SetRunError(absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    run_error_ = std::move(status);
+  }
   void HoldBuilds(bool hold) {
     absl::MutexLock lock(&mu_);
     hold_builds_ = hold;
@@ -171,6 +190,14 @@ class FakeRuntime : public ContainerRuntime {
     absl::MutexLock lock(&mu_);
     return runs_;
   }
+  int lists() const {
+    absl::MutexLock lock(&mu_);
+    return lists_;
+  }
+  int inspects() const {
+    absl::MutexLock lock(&mu_);
+    return inspects_;
+  }
 
  private:
   template <typename T>
@@ -186,6 +213,7 @@ class FakeRuntime : public ContainerRuntime {
   ContainerSpec last_spec_ ABSL_GUARDED_BY(mu_);
   absl::Status list_error_ ABSL_GUARDED_BY(mu_);
   std::string build_error_ ABSL_GUARDED_BY(mu_);
+  absl::Status run_error_ ABSL_GUARDED_BY(mu_);
   bool hold_builds_ ABSL_GUARDED_BY(mu_) = false;
   bool crash_on_start_ ABSL_GUARDED_BY(mu_) = false;
   int next_id_ ABSL_GUARDED_BY(mu_) = 0;
@@ -193,6 +221,8 @@ class FakeRuntime : public ContainerRuntime {
   int builds_done_ ABSL_GUARDED_BY(mu_) = 0;
   int builds_cancelled_ ABSL_GUARDED_BY(mu_) = 0;
   int runs_ ABSL_GUARDED_BY(mu_) = 0;
+  int lists_ ABSL_GUARDED_BY(mu_) = 0;
+  int inspects_ ABSL_GUARDED_BY(mu_) = 0;
   std::function<void()> on_event_ ABSL_GUARDED_BY(mu_);
 };
 

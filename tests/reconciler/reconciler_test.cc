@@ -401,6 +401,39 @@ TEST_F(ReconcilerTest, BadFetchRequestIsNotRetried) {
   EXPECT_EQ(fetcher_.fetches(), 1);
 }
 
+TEST_F(ReconcilerTest, StartThatFailsBecauseDockerIsAwayIsRetried) {
+  runtime_.SetRunError(absl::UnavailableError(
+      "cannot connect to the Docker daemon at /var/run/docker.sock: connection refused"));
+  StartLoop();
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitFor([&] { return Status(1).error.has_value(); }));
+  EXPECT_THAT(*Status(1).error, HasSubstr("connection refused"));
+  EXPECT_THAT(*Status(1).error, HasSubstr("Retrying in 2s."));
+  EXPECT_EQ(Condition(1, "Running").reason, "StartFailed");
+  Passes(3);
+  EXPECT_EQ(runtime_.runs(), 1);
+
+  runtime_.SetRunError(absl::OkStatus());
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(WaitForPhase(1, Phase::kReady));
+  EXPECT_EQ(runtime_.runs(), 2);
+}
+
+TEST_F(ReconcilerTest, StartThatDockerRefusesIsNotRetried) {
+  runtime_.SetRunError(absl::InternalError("OCI runtime create failed: exec format error"));
+  StartLoop();
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitForPhase(1, Phase::kFailed));
+  EXPECT_THAT(*Status(1).error, HasSubstr("exec format error"));
+  clock_.Advance(absl::Minutes(10));
+  Passes(3);
+  EXPECT_EQ(runtime_.runs(), 1);
+}
+
 TEST_F(ReconcilerTest, AppThatNeverAnswersFailsWithItsLastOutput) {
   probe_.SetHealthy(false);
   StartLoop(/*health_timeout=*/absl::Milliseconds(300));
@@ -411,6 +444,19 @@ TEST_F(ReconcilerTest, AppThatNeverAnswersFailsWithItsLastOutput) {
   EXPECT_THAT(*Status(1).error, HasSubstr("fatal: cannot open database"));
   EXPECT_EQ(Condition(1, "Ready").reason, "Unhealthy");
   EXPECT_TRUE(WaitFor([&] { return runtime_.State().containers.empty(); }));
+}
+
+TEST_F(ReconcilerTest, HealthWaitInspectsItsContainerInsteadOfListingDocker) {
+  probe_.SetHealthy(false);
+  StartLoop(/*health_timeout=*/absl::Milliseconds(1600));
+
+  Push(1, kSha1);
+
+  ASSERT_TRUE(WaitForPhase(1, Phase::kFailed));
+  EXPECT_EQ(Condition(1, "Ready").reason, "Unhealthy");
+  // Every pass lists once; the wait itself looked at its container alone, every 500 ms.
+  EXPECT_GE(runtime_.inspects(), 3);
+  EXPECT_LE(runtime_.lists(), loop_->passes() + 1);
 }
 
 TEST_F(ReconcilerTest, UnreachableDockerIsReportedAndNothingIsRemoved) {
