@@ -23,6 +23,9 @@ struct TrustedNetwork {
 struct TlsListen {
   std::string host = "0.0.0.0";
   uint16_t port = 8443;  // 0 = any free port (tests)
+  // The port clients reach the listener on, for the redirects from the plain port, when it is
+  // not `port` (a NAT or a container's published port in between); 0 = the bound port.
+  uint16_t public_port = 0;
 };
 
 // Defaults and the reasons for them (the README copies this list):

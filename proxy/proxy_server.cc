@@ -70,7 +70,11 @@ absl::Status ProxyServer::Start() {
     return status;
   }
   port_ = workers_.front()->port();
-  shared_.https_port = workers_.front()->tls_port();
+  tls_port_ = workers_.front()->tls_port();
+  if (config_.tls_listen) {
+    uint16_t public_port = config_.tls_listen->public_port;
+    shared_.https_port = public_port != 0 ? public_port : tls_port_;
+  }
 
   // The workers read shared_ from now on: starting their threads publishes it to them.
   for (auto& worker : workers_) {
@@ -79,9 +83,8 @@ absl::Status ProxyServer::Start() {
   running_ = true;
   log::Info("proxy listening")
       .With("address", absl::StrCat(config_.listen_host, ":", port_))
-      .With("tls_address", config_.tls_listen
-                               ? absl::StrCat(config_.tls_listen->host, ":", shared_.https_port)
-                               : "none")
+      .With("tls_address",
+            config_.tls_listen ? absl::StrCat(config_.tls_listen->host, ":", tls_port_) : "none")
       .With("threads", threads_);
   return absl::OkStatus();
 }

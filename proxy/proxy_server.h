@@ -38,7 +38,7 @@ class ProxyServer {
 
   // The bound ports (useful with port 0). Valid after Start(); tls_port() is 0 without TLS.
   uint16_t port() const { return port_; }
-  uint16_t tls_port() const { return shared_.https_port; }
+  uint16_t tls_port() const { return tls_port_; }
 
   // Where routes are published. Thread-safe; valid for the server's lifetime.
   RouteStore* routes() { return &routes_; }
@@ -67,6 +67,7 @@ class ProxyServer {
   WorkerShared shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
   bool running_ = false;
 };
 

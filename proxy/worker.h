@@ -32,7 +32,7 @@ struct WorkerShared {
   const ErrorPages* pages = nullptr;
   CertificateStore* certificates = nullptr;
   const ChallengeStore* challenges = nullptr;  // null: ACME paths are routed like any other
-  uint16_t https_port = 0;                     // the bound TLS port; 0 = no TLS listener
+  uint16_t https_port = 0;  // the TLS port in redirects to HTTPS; 0 = no TLS listener
 };
 
 class Worker {
