@@ -9,10 +9,12 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "controller/base/asio.h"
+#include "proxy/auth/auth_gate.h"
 #include "proxy/chunked_decoder.h"
 #include "proxy/endpoint.h"
 #include "proxy/header_rewriter.h"
@@ -58,6 +60,11 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   asio::awaitable<HeadRead> ReadHead(size_t* head_size);
   void StartExchange();
   asio::awaitable<bool> Serve(size_t head_size);
+  // Access control for a route with `route_auth`. Sets `*pass` when the request may go upstream
+  // (with auth_edit_ applied); otherwise the gate's reply is written and Serve's result returned.
+  asio::awaitable<bool> Authorize(AuthGate& gate, RouteAuth route_auth, bool* pass);
+  asio::awaitable<bool> ReadLoginForm(AuthGate& gate, const AuthDecision& decision);
+  asio::awaitable<bool> WriteAuthReply(const AuthReply& reply);
   asio::awaitable<bool> Reply(int status, bool close);
   asio::awaitable<bool> WriteReply(int status, absl::string_view response, bool close);
   bool ClosesAfterReply(bool close) const;
@@ -99,7 +106,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   IoBuffer out_;  // bytes from the upstream
   HttpHead request_;
   HttpHead response_;
-  std::string head_;  // the head being sent, to the upstream or to the client
+  std::string head_;        // the head being sent, to the upstream or to the client
+  UpstreamEdit auth_edit_;  // what access control changes in the request going upstream
   ChunkedDecoder decoder_;
   std::vector<asio::const_buffer> pieces_;
   char request_id_buffer_[RequestIdGenerator::kLength];

@@ -51,7 +51,7 @@ PageText TextFor(int status) {
   }
 }
 
-std::string BuildPage(int status, int retry_after_seconds, bool close) {
+std::string BuildPage(int status, int retry_after_seconds, bool noindex, bool close) {
   PageText text = TextFor(status);
   // The 503 page refreshes itself, so whoever opened the link sees the preview once it is up.
   std::string refresh = status == 503 ? absl::StrCat("<meta http-equiv=\"refresh\" content=\"",
@@ -67,6 +67,9 @@ std::string BuildPage(int status, int retry_after_seconds, bool close) {
   if (status == 503) {
     absl::StrAppend(&head, "Retry-After: ", retry_after_seconds, "\r\n");
   }
+  if (noindex) {
+    head.append("X-Robots-Tag: noindex\r\n");
+  }
   if (close) {
     head.append("Connection: close\r\n");
   }
@@ -75,10 +78,10 @@ std::string BuildPage(int status, int retry_after_seconds, bool close) {
 
 }  // namespace
 
-ErrorPages::ErrorPages(int retry_after_seconds) {
+ErrorPages::ErrorPages(int retry_after_seconds, bool noindex) {
   for (size_t i = 0; i < kStatuses.size(); ++i) {
-    keep_alive_[i] = BuildPage(kStatuses[i], retry_after_seconds, false);
-    close_[i] = BuildPage(kStatuses[i], retry_after_seconds, true);
+    keep_alive_[i] = BuildPage(kStatuses[i], retry_after_seconds, noindex, false);
+    close_[i] = BuildPage(kStatuses[i], retry_after_seconds, noindex, true);
   }
 }
 

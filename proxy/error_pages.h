@@ -15,7 +15,8 @@ class ErrorPages {
   static constexpr std::array<int, 13> kStatuses = {400, 404, 408, 413, 414, 417, 431,
                                                     500, 501, 502, 503, 504, 505};
 
-  explicit ErrorPages(int retry_after_seconds);
+  // `noindex` adds "X-Robots-Tag: noindex" to every page (ProxyConfig::noindex).
+  explicit ErrorPages(int retry_after_seconds, bool noindex = false);
 
   // The complete response (head and body) for `status`, one of kStatuses; `close` selects the
   // variant with "Connection: close". Any other status gives the 500 page.

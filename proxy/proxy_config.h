@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "proxy/auth/auth_settings.h"
 
 namespace prevu::proxy {
 
@@ -78,10 +79,14 @@ struct ProxyConfig {
   absl::Duration upstream_idle_timeout = absl::Seconds(30);
   int retry_after_seconds = 5;
 
-  // Adds "X-Robots-Tag: noindex" to proxied responses that carry none, so that search engines
-  // do not index previews ([proxy] noindex in prevu.toml).
+  // Adds "X-Robots-Tag: noindex" to proxied responses that carry none, and to the proxy's own
+  // pages, so that search engines do not index previews ([proxy] noindex in prevu.toml).
   bool noindex = false;
   std::vector<TrustedNetwork> trusted_peers;
+
+  // Access control in front of preview hosts ([auth] in prevu.toml): the default mode, what each
+  // mode needs and the cookie key. The default protects nothing.
+  AuthSettings auth;
 };
 
 }  // namespace prevu::proxy

@@ -4,7 +4,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "controller/base/clock.h"
 #include "controller/base/log.h"
+#include "proxy/auth/forward_auth_client.h"
 #include "proxy/worker.h"
 
 namespace prevu::proxy {
@@ -22,12 +24,15 @@ int ThreadCount(int configured) {
 ProxyServer::ProxyServer(ProxyConfig config, base::MetricsRegistry* registry)
     : config_(std::move(config)),
       threads_(ThreadCount(config_.threads)),
-      pages_(config_.retry_after_seconds),
-      metrics_(threads_, registry) {
+      pages_(config_.retry_after_seconds, config_.noindex),
+      metrics_(threads_, registry),
+      auth_(std::make_unique<AuthGate>(config_.auth, config_.noindex, base::Clock::Real(),
+                                       registry)) {
   shared_.config = &config_;
   shared_.routes = &routes_;
   shared_.pages = &pages_;
   shared_.certificates = &certificates_;
+  shared_.auth = auth_.get();
 }
 
 void ProxyServer::SetChallengeStore(const ChallengeStore* challenges) {
@@ -55,6 +60,11 @@ absl::Status ProxyServer::Start() {
                                                      config_.tls_listen->host,
                                                      "\" is not an IP address, such as 0.0.0.0"));
     }
+  }
+
+  absl::Status auth = CheckForwardAuth();
+  if (!auth.ok()) {
+    return auth;
   }
 
   int per_thread = (config_.max_connections + threads_ - 1) / threads_;
@@ -102,6 +112,16 @@ absl::Status ProxyServer::ListenEverywhere(const asio::ip::address& address, uin
     port = tls ? worker->tls_port() : worker->port();
   }
   return absl::OkStatus();
+}
+
+// Every worker makes its own forward-auth client; making one here first turns a CA file that
+// does not load into an error at start rather than a 503 on every request.
+absl::Status ProxyServer::CheckForwardAuth() const {
+  if (auth_->forward_target() == nullptr) {
+    return absl::OkStatus();
+  }
+  asio::io_context io;
+  return ForwardAuthClient::Create(io, *auth_->forward_target(), auth_->forward_options()).status();
 }
 
 void ProxyServer::Drain() {

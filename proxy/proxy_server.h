@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "controller/base/metrics.h"
+#include "proxy/auth/auth_gate.h"
 #include "proxy/error_pages.h"
 #include "proxy/proxy_config.h"
 #include "proxy/proxy_metrics.h"
@@ -48,6 +49,8 @@ class ProxyServer {
   CertificateStore* certificates() { return &certificates_; }
 
   const ProxyMetrics& metrics() const { return metrics_; }
+  // Access control (config().auth), for its counters. Valid for the server's lifetime.
+  const AuthGate& auth() const { return *auth_; }
   const ProxyConfig& config() const { return config_; }
 
   // Stops accepting, closes idle connections, lets requests in flight finish until
@@ -56,6 +59,7 @@ class ProxyServer {
   void Drain();
 
  private:
+  absl::Status CheckForwardAuth() const;
   absl::Status ListenEverywhere(const asio::ip::address& address, uint16_t port, bool tls);
 
   ProxyConfig config_;
@@ -64,6 +68,7 @@ class ProxyServer {
   CertificateStore certificates_;
   ErrorPages pages_;
   ProxyMetrics metrics_;
+  std::unique_ptr<AuthGate> auth_;
   WorkerShared shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;

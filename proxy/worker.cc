@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/base/log.h"
+#include "proxy/auth/auth_gate.h"
 #include "proxy/client_connection.h"
 
 namespace prevu::proxy {
@@ -34,7 +35,17 @@ Worker::Worker(int index, const WorkerShared* shared, ThreadStats* stats, int ma
       routes_(shared->routes),
       pool_(shared->config->upstream_idle_per_host,
             absl::ToChronoNanoseconds(shared->config->upstream_idle_timeout)),
-      rewriter_(shared->config) {}
+      rewriter_(shared->config) {
+  // ProxyServer::Start has checked that the client can be made (its CA file loads).
+  const AuthGate* gate = shared->auth;
+  if (gate != nullptr && gate->forward_target() != nullptr) {
+    absl::StatusOr<std::unique_ptr<ForwardAuthClient>> client =
+        ForwardAuthClient::Create(io_, *gate->forward_target(), gate->forward_options());
+    if (client.ok()) {
+      forward_auth_ = *std::move(client);
+    }
+  }
+}
 
 Worker::~Worker() {
   if (thread_.joinable()) {
@@ -104,6 +115,9 @@ void Worker::StartDrain(std::chrono::steady_clock::time_point deadline) {
   tls_.acceptor.close(ec);
   expire_timer_.cancel();
   pool_.Clear();
+  if (forward_auth_ != nullptr) {
+    forward_auth_->Clear();
+  }
 
   std::vector<ClientConnection*> open(open_.begin(), open_.end());
   for (ClientConnection* connection : open) {

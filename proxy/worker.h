@@ -20,9 +20,11 @@
 
 namespace prevu::proxy {
 
+class AuthGate;
 class ChallengeStore;
 class CertificateStore;
 class ClientConnection;
+class ForwardAuthClient;
 
 // What the workers of one ProxyServer share. The server owns it and fills it in before the
 // workers start; the workers only read it (the stores are thread-safe).
@@ -32,6 +34,7 @@ struct WorkerShared {
   const ErrorPages* pages = nullptr;
   CertificateStore* certificates = nullptr;
   const ChallengeStore* challenges = nullptr;  // null: ACME paths are routed like any other
+  AuthGate* auth = nullptr;                    // null: no access control at all
   uint16_t https_port = 0;  // the TLS port in redirects to HTTPS; 0 = no TLS listener
 };
 
@@ -67,6 +70,9 @@ class Worker {
   const ChallengeStore* challenges() const { return shared_->challenges; }
   uint16_t https_port() const { return shared_->https_port; }
   const HeaderRewriter& rewriter() const { return rewriter_; }
+  AuthGate* auth() const { return shared_->auth; }
+  // This thread's forward-auth client; null when no forward_url is configured.
+  ForwardAuthClient* forward_auth() { return forward_auth_.get(); }
   RequestIdGenerator& ids() { return ids_; }
   bool draining() const { return draining_; }
   // Connection ids say which thread they belong to: 2000000000017 is thread 2's 17th.
@@ -106,6 +112,7 @@ class Worker {
   UpstreamPool pool_;
   HeaderRewriter rewriter_;
   RequestIdGenerator ids_;
+  std::unique_ptr<ForwardAuthClient> forward_auth_;
   absl::flat_hash_set<ClientConnection*> open_;
   bool draining_ = false;
   uint64_t connections_ = 0;

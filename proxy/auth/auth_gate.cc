@@ -153,6 +153,14 @@ AuthGate::AuthGate(AuthSettings settings, bool noindex, const base::Clock* clock
   }
 }
 
+ForwardAuthClient::Options AuthGate::forward_options() const {
+  ForwardAuthClient::Options options;
+  options.timeout = settings_.forward_timeout;
+  options.max_body_bytes = settings_.max_forward_body_bytes;
+  options.ca_file = settings_.forward_ca_file;
+  return options;
+}
+
 bool AuthGate::Ready(AuthMode mode) const {
   switch (mode) {
     case AuthMode::kNone:

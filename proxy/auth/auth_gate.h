@@ -112,6 +112,8 @@ class AuthGate {
   const AuthSettings& settings() const { return settings_; }
   // The parsed forward_url; null when it is not set or invalid.
   const ForwardTarget* forward_target() const { return forward_target_.get(); }
+  // The options of a ForwardAuthClient for these settings.
+  ForwardAuthClient::Options forward_options() const;
 
   // Counters, for tests and /metrics.
   enum Count {
