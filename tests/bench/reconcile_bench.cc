@@ -1,12 +1,15 @@
 // Benchmark of one reconcile pass without Docker: describing the desired previews (key text and
 // cached spec hash), the pure diff against a listing where every preview runs, and planning the
-// routes (host names for all open previews). Prints the time per pass at 100, 1,000 and 10,000
-// previews, for a steady state and for one where a tenth of the previews got a new push.
+// route table (RouteTableBuilder, as the loop does). Prints the time per pass at 100, 1,000 and
+// 10,000 previews: in a steady state, with a tenth of the previews pushed (rebuilds planned), and
+// with one route moving before every pass (the whole table built anew each time).
 #include <time.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "proxy/route_publisher.h"
 #include "reconciler/diff.h"
 #include "reconciler/host_names.h"
+#include "reconciler/route_table_builder.h"
 #include "reconciler/spec_hash.h"
 
 namespace prevu::reconciler {
@@ -72,10 +76,11 @@ struct World {
 struct Result {
   size_t actions = 0;
   size_t routes = 0;
+  bool rebuilt = false;  // the route table changed, so it was built anew
 };
 
 // One pass as the loop makes it, minus the store and Docker calls.
-Result Pass(const World& world, const HostNames& names) {
+Result Pass(const World& world, RouteTableBuilder& table) {
   std::vector<DesiredPreview> desired;
   desired.reserve(world.previews.size());
   for (size_t i = 0; i < world.previews.size(); ++i) {
@@ -84,23 +89,15 @@ Result Pass(const World& world, const HostNames& names) {
   }
   Plan plan = Diff(desired, &world.actual, kNow);
 
-  std::vector<const controller::PreviewKey*> keys;
-  std::vector<absl::string_view> labels;
-  keys.reserve(plan.routes.size());
-  labels.reserve(plan.routes.size());
-  for (const RouteTarget& target : plan.routes) {
-    keys.push_back(&world.previews[target.preview].key);
-    labels.push_back(world.labels[target.preview]);
+  std::vector<RouteTableBuilder::Target> targets;
+  targets.reserve(plan.routes.size());
+  for (const RouteTarget& t : plan.routes) {
+    targets.push_back(RouteTableBuilder::Target{&world.previews[t.preview].key,
+                                                world.labels[t.preview], t.ready, t.upstream_host,
+                                                t.upstream_port});
   }
-  std::vector<std::string> hosts = names.Assign(keys, labels);
-  std::vector<proxy::Route> routes;
-  routes.reserve(hosts.size());
-  for (size_t i = 0; i < hosts.size(); ++i) {
-    const RouteTarget& t = plan.routes[i];
-    routes.push_back(
-        proxy::Route{std::move(hosts[i]), t.ready, std::string(t.upstream_host), t.upstream_port});
-  }
-  return Result{plan.actions.size(), routes.size()};
+  std::optional<std::vector<proxy::Route>> routes = table.Update(targets);
+  return Result{plan.actions.size(), plan.routes.size(), routes.has_value()};
 }
 
 // CPU time of this thread: the machine is shared, so wall time would measure the neighbours.
@@ -110,20 +107,27 @@ double ThreadSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-void Measure(int n, int pushed_every, const char* scenario) {
+// `moving`: before each pass one container gets a new published port, so the route table
+// changes and is built anew every pass (the most a pass can cost at this size).
+void Measure(int n, int pushed_every, bool moving, const char* scenario) {
   controller::ProxyConfig proxy;
   proxy.domain = "preview.example.com";
-  HostNames names(proxy);
-  World world(n, pushed_every, names);
+  RouteTableBuilder table{HostNames(proxy)};
+  World world(n, pushed_every, table.names());
 
-  Result result = Pass(world, names);  // warm-up
+  Result result = Pass(world, table);  // warm-up; builds the first table
   int passes = 0;
+  int rebuilt = 0;
   auto start = std::chrono::steady_clock::now();
   double cpu_start = ThreadSeconds();
   std::chrono::duration<double> elapsed{};
   while (elapsed < std::chrono::milliseconds(400) || passes < 5) {
-    result = Pass(world, names);
+    if (moving) {
+      world.actual.containers[passes % n].upstream_port ^= 1;
+    }
+    result = Pass(world, table);
     ++passes;
+    rebuilt += result.rebuilt ? 1 : 0;
     elapsed = std::chrono::steady_clock::now() - start;
   }
 
@@ -131,29 +135,42 @@ void Measure(int n, int pushed_every, const char* scenario) {
   double wall_us_per_pass = elapsed.count() * 1e6 / passes;
   std::printf(
       "%-8s previews=%-6d passes=%-6d cpu_us_per_pass=%-9.1f ns_per_preview=%-7.0f "
-      "wall_us_per_pass=%-9.1f actions=%zu routes=%zu\n",
+      "wall_us_per_pass=%-9.1f actions=%zu routes=%zu tables_built=%d\n",
       scenario, n, passes, us_per_pass, us_per_pass * 1000 / n, wall_us_per_pass, result.actions,
-      result.routes);
+      result.routes, rebuilt);
 }
 
 }  // namespace
 }  // namespace prevu::reconciler
 
-// reconcile_bench [PREVIEWS...]: the sizes to measure, 100, 1,000 and 10,000 by default (one
-// size alone is what a profiler wants).
+// reconcile_bench [PREVIEWS...] [steady|pushed|moving]: the sizes to measure (100, 1,000 and
+// 10,000 by default) and one scenario alone (all three by default); a profiler wants one of each.
 int main(int argc, char** argv) {
   std::vector<int> sizes;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
-    sizes.push_back(std::atoi(argv[i]));
+    if (std::isdigit(static_cast<unsigned char>(argv[i][0]))) {
+      sizes.push_back(std::atoi(argv[i]));
+    } else {
+      only = argv[i];
+    }
   }
   if (sizes.empty()) {
     sizes = {100, 1000, 10000};
   }
-  for (int n : sizes) {
-    prevu::reconciler::Measure(n, 0, "steady");
-  }
-  for (int n : sizes) {
-    prevu::reconciler::Measure(n, 10, "pushed");
+  struct Scenario {
+    const char* name;
+    int pushed_every;
+    bool moving;
+  };
+  for (const Scenario& scenario :
+       {Scenario{"steady", 0, false}, Scenario{"pushed", 10, false}, Scenario{"moving", 0, true}}) {
+    if (!only.empty() && only != scenario.name) {
+      continue;
+    }
+    for (int n : sizes) {
+      prevu::reconciler::Measure(n, scenario.pushed_every, scenario.moving, scenario.name);
+    }
   }
   return 0;
 }

@@ -1,0 +1,58 @@
+// The proxy's whole route table, built from the route targets of each reconcile pass. A pass in
+// which no route moved (the usual case: thousands of previews, nothing new) yields the table the
+// proxy already serves; the builder notices that with one comparison per preview and builds,
+// allocates and publishes nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "controller/preview.h"
+#include "proxy/route_publisher.h"
+#include "reconciler/host_names.h"
+
+namespace prevu::reconciler {
+
+class RouteTableBuilder {
+ public:
+  // Where one open preview's host name goes; the strings and the key must outlive Update().
+  struct Target {
+    const controller::PreviewKey* key = nullptr;
+    absl::string_view label;  // HostNames::Label(*key), which the caller computes once
+    bool ready = false;
+    absl::string_view upstream_host;
+    uint16_t upstream_port = 0;
+    proxy::RouteAuth auth = proxy::RouteAuth::kDefault;
+  };
+
+  explicit RouteTableBuilder(HostNames names) : names_(std::move(names)) {}
+
+  // The table for `targets` (one route per target, in the same order, with host names made
+  // unique across the table by HostNames::Assign), or nullopt when it would be exactly the table
+  // of the last call that returned one. Not thread-safe: one caller (the loop thread).
+  std::optional<std::vector<proxy::Route>> Update(const std::vector<Target>& targets);
+
+  const HostNames& names() const { return names_; }
+
+ private:
+  // What the last table was made from.
+  struct Made {
+    controller::PreviewKey key;
+    bool ready = false;
+    std::string upstream_host;
+    uint16_t upstream_port = 0;
+    proxy::RouteAuth auth = proxy::RouteAuth::kDefault;
+  };
+
+  bool Unchanged(const std::vector<Target>& targets) const;
+
+  const HostNames names_;
+  bool made_any_ = false;
+  std::vector<Made> made_;
+};
+
+}  // namespace prevu::reconciler
