@@ -19,29 +19,27 @@ using Outcome = JobReport::Outcome;
 
 absl::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-  case Outcome::kRunning:
-    return "running";
-  case Outcome::kReady:
-    return "ready";
-  case Outcome::kFailed:
-    return "failed";
-  case Outcome::kExited:
-    return "exited";
-  case Outcome::kCancelled:
-    return "cancelled";
+    case Outcome::kRunning:
+      return "running";
+    case Outcome::kReady:
+      return "ready";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kExited:
+      return "exited";
+    case Outcome::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
 
 // Sets a condition unless it already says exactly this; returns whether
 // anything changed.
-bool Update(controller::PreviewStatus &status, absl::string_view type, bool ok,
-            absl::string_view reason, absl::string_view message,
-            absl::Time now) {
-  const controller::Condition *c = status.FindCondition(type);
+bool Update(controller::PreviewStatus& status, absl::string_view type, bool ok,
+            absl::string_view reason, absl::string_view message, absl::Time now) {
+  const controller::Condition* c = status.FindCondition(type);
   absl::string_view value = ok ? "True" : "False";
-  if (c != nullptr && c->status == value && c->reason == reason &&
-      c->message == message) {
+  if (c != nullptr && c->status == value && c->reason == reason && c->message == message) {
     return false;
   }
   status.SetCondition(type, value, reason, message, now);
@@ -54,28 +52,28 @@ bool Update(controller::PreviewStatus &status, absl::string_view type, bool ok,
 absl::AlphaNum Text(absl::string_view text) { return absl::AlphaNum(text); }
 
 std::string ExitText(int exit_code) {
-  return exit_code < 0 ? "vanished"
-                       : absl::StrCat("exited with code ", exit_code);
+  return exit_code < 0 ? "vanished" : absl::StrCat("exited with code ", exit_code);
 }
 
-} // namespace
+}  // namespace
 
-Reconciler::Reconciler(controller::DesiredStore *store,
-                       ContainerRuntime *runtime, SourceFetcher *fetcher,
-                       proxy::RoutePublisher *publisher,
-                       const controller::HostConfig &config,
-                       const base::Clock *clock, ReconcilerOptions options)
-    : store_(store), runtime_(runtime), config_(config), clock_(clock),
-      publisher_(publisher), options_(std::move(options)),
+Reconciler::Reconciler(controller::DesiredStore* store, ContainerRuntime* runtime,
+                       SourceFetcher* fetcher, proxy::RoutePublisher* publisher,
+                       const controller::HostConfig& config, const base::Clock* clock,
+                       ReconcilerOptions options)
+    : store_(store),
+      runtime_(runtime),
+      config_(config),
+      clock_(clock),
+      publisher_(publisher),
+      options_(std::move(options)),
       route_table_(HostNames(config_.proxy)) {
   job_context_.runtime = runtime;
   job_context_.fetcher = fetcher;
-  job_context_.probe =
-      options_.probe != nullptr ? options_.probe : &http_probe_;
+  job_context_.probe = options_.probe != nullptr ? options_.probe : &http_probe_;
   job_context_.limits = config_.resources;
-  job_context_.work_dir = options_.work_dir.empty()
-                              ? config_.state.dir + "/work"
-                              : options_.work_dir;
+  job_context_.work_dir =
+      options_.work_dir.empty() ? config_.state.dir + "/work" : options_.work_dir;
   job_context_.health_timeout = options_.health_timeout;
   job_context_.health_interval = options_.health_interval;
 }
@@ -86,9 +84,9 @@ absl::Status Reconciler::Start() {
   std::error_code ec;
   std::filesystem::create_directories(job_context_.work_dir, ec);
   if (ec) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "Cannot create the work directory `", job_context_.work_dir,
-        "` for fetched sources: ", ec.message(), ". Check `[state] dir`."));
+    return absl::FailedPreconditionError(
+        absl::StrCat("Cannot create the work directory `", job_context_.work_dir,
+                     "` for fetched sources: ", ec.message(), ". Check `[state] dir`."));
   }
 
   pool_ = std::make_unique<WorkerPool>(config_.reconcile.max_parallel_builds);
@@ -115,12 +113,12 @@ void Reconciler::Stop() {
 
   store_->Unsubscribe(subscription_);
   watch_.reset();
-  for (auto &[key, entry] : entries_) {
+  for (auto& [key, entry] : entries_) {
     if (entry.job != nullptr) {
       entry.job->Cancel();
     }
   }
-  pool_.reset(); // waits for the jobs that run; they stop at their next step
+  pool_.reset();  // waits for the jobs that run; they stop at their next step
   log::Info("reconciler stopped").With("passes", passes());
 }
 
@@ -145,9 +143,7 @@ int64_t Reconciler::passes() const {
 }
 
 void Reconciler::Loop() {
-  auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return wake_ || stopping_;
-  };
+  auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; };
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -175,8 +171,7 @@ void Reconciler::Pass() {
   absl::StatusOr<ActualState> actual = runtime_->List();
   NoteListing(actual.status());
   std::vector<DesiredPreview> desired = Describe(previews);
-  Plan plan =
-      Diff(desired, actual.ok() ? &*actual : nullptr, now, options_.diff);
+  Plan plan = Diff(desired, actual.ok() ? &*actual : nullptr, now, options_.diff);
 
   // Routes first: they name only containers that run now, so a replaced
   // container leaves the route table before the plan removes it, and no request
@@ -196,8 +191,7 @@ void Reconciler::Pass() {
   int64_t took_us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
-  log::Line(plan.actions.empty() ? log::Level::kDebug : log::Level::kInfo,
-            "reconcile pass")
+  log::Line(plan.actions.empty() ? log::Level::kDebug : log::Level::kInfo, "reconcile pass")
       .With("pass", pass)
       .With("previews", previews.size())
       .With("actions", plan.actions.size())
@@ -211,21 +205,19 @@ void Reconciler::ApplyReports(absl::Time now) {
     absl::MutexLock lock(&mu_);
     reports.swap(reports_);
   }
-  for (const JobReport &report : reports) {
+  for (const JobReport& report : reports) {
     auto it = entries_.find(report.key);
-    if (it == entries_.end() ||
-        it->second.memory.job_hash != report.spec_hash) {
-      continue; // the preview was forgotten meanwhile
+    if (it == entries_.end() || it->second.memory.job_hash != report.spec_hash) {
+      continue;  // the preview was forgotten meanwhile
     }
     Apply(it->second, report, now);
   }
 }
 
-void Reconciler::Apply(Entry &entry, const JobReport &report, absl::Time now) {
-  controller::PreviewStatus &status = entry.status;
+void Reconciler::Apply(Entry& entry, const JobReport& report, absl::Time now) {
+  controller::PreviewStatus& status = entry.status;
   if (!report.condition.empty()) {
-    Update(status, report.condition, report.condition_ok, report.reason,
-           report.message, now);
+    Update(status, report.condition, report.condition_ok, report.reason, report.message, now);
   }
   if (!report.step.empty()) {
     status.timings_ms[report.step] = report.took_ms;
@@ -236,7 +228,7 @@ void Reconciler::Apply(Entry &entry, const JobReport &report, absl::Time now) {
   entry.dirty = true;
   // The step that kept failing has worked: its back-off starts afresh next
   // time.
-  PreviewMemory &memory = entry.memory;
+  PreviewMemory& memory = entry.memory;
   if (report.condition_ok && report.condition == memory.retry_step &&
       report.spec_hash == memory.retry_hash) {
     memory.retry_hash.clear();
@@ -251,9 +243,9 @@ void Reconciler::Apply(Entry &entry, const JobReport &report, absl::Time now) {
   Finish(entry, report, now);
 }
 
-void Reconciler::Finish(Entry &entry, const JobReport &report, absl::Time now) {
-  PreviewMemory &memory = entry.memory;
-  controller::PreviewStatus &status = entry.status;
+void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
+  PreviewMemory& memory = entry.memory;
+  controller::PreviewStatus& status = entry.status;
   entry.job.reset();
   memory.job_hash.clear();
   log::Info("job finished")
@@ -308,14 +300,12 @@ void Reconciler::Finish(Entry &entry, const JobReport &report, absl::Time now) {
   }
 }
 
-bool Reconciler::RetryLater(Entry &entry, const JobReport &report,
-                            absl::Time now) {
-  PreviewMemory &memory = entry.memory;
+bool Reconciler::RetryLater(Entry& entry, const JobReport& report, absl::Time now) {
+  PreviewMemory& memory = entry.memory;
   if (report.cause.ok()) {
     return false;
   }
-  if (memory.retry_hash != report.spec_hash ||
-      memory.retry_step != report.condition) {
+  if (memory.retry_hash != report.spec_hash || memory.retry_step != report.condition) {
     memory.retry_hash = report.spec_hash;
     memory.retry_step = report.condition;
     memory.job_failures = 0;
@@ -331,8 +321,7 @@ bool Reconciler::RetryLater(Entry &entry, const JobReport &report,
       .With("spec_hash", Text(report.spec_hash))
       .With("step", Text(report.condition))
       .With("attempt", memory.job_failures)
-      .With("retry_in_ms",
-            retry ? absl::ToInt64Milliseconds(delay) : int64_t{-1})
+      .With("retry_in_ms", retry ? absl::ToInt64Milliseconds(delay) : int64_t{-1})
       .With("error", Text(report.cause.message()));
   if (!retry) {
     memory.job_retry_at = absl::InfinitePast();
@@ -341,27 +330,25 @@ bool Reconciler::RetryLater(Entry &entry, const JobReport &report,
 
   // The diff starts the job again once this time has passed.
   memory.job_retry_at = now + delay;
-  controller::PreviewStatus &status = entry.status;
+  controller::PreviewStatus& status = entry.status;
   status.phase = Phase::kFailed;
-  status.error = fetch ? absl::StrCat("Fetch failed, retrying in ",
-                                      absl::FormatDuration(delay), ": ",
-                                      report.cause.message())
-                       : absl::StrCat(report.message, " Retrying in ",
-                                      absl::FormatDuration(delay), ".");
+  status.error =
+      fetch ? absl::StrCat("Fetch failed, retrying in ", absl::FormatDuration(delay), ": ",
+                           report.cause.message())
+            : absl::StrCat(report.message, " Retrying in ", absl::FormatDuration(delay), ".");
   Update(status, report.condition, false, report.reason, *status.error, now);
   Update(status, "Ready", false, report.reason, *status.error, now);
   return true;
 }
 
-std::vector<DesiredPreview>
-Reconciler::Describe(const std::vector<controller::Preview> &previews) {
+std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::Preview>& previews) {
   std::vector<DesiredPreview> desired;
   desired.reserve(previews.size());
   described_.clear();
   described_.reserve(previews.size());
-  for (const controller::Preview &preview : previews) {
+  for (const controller::Preview& preview : previews) {
     auto [it, inserted] = entries_.try_emplace(preview.key);
-    Entry &entry = it->second;
+    Entry& entry = it->second;
     if (inserted) {
       entry.key = preview.key;
       entry.key_text = preview.key.ToString();
@@ -373,21 +360,19 @@ Reconciler::Describe(const std::vector<controller::Preview> &previews) {
       entry.hash_generation = preview.spec.generation;
     }
     entry.seen_pass = pass_id_;
-    desired.push_back(DesiredPreview{&preview, entry.key_text, entry.spec_hash,
-                                     entry.ttl, &entry.memory});
+    desired.push_back(
+        DesiredPreview{&preview, entry.key_text, entry.spec_hash, entry.ttl, &entry.memory});
     described_.push_back(&entry);
   }
   return desired;
 }
 
-void Reconciler::Execute(const Plan &plan,
-                         const std::vector<DesiredPreview> &desired,
+void Reconciler::Execute(const Plan& plan, const std::vector<DesiredPreview>& desired,
                          uint64_t pass, absl::Time now) {
   // A preview is forgotten only when every removal of this pass for it worked.
   absl::flat_hash_set<size_t> removal_failed;
-  for (const Action &action : plan.actions) {
-    Entry *entry =
-        action.preview == kNoPreview ? nullptr : described_[action.preview];
+  for (const Action& action : plan.actions) {
+    Entry* entry = action.preview == kNoPreview ? nullptr : described_[action.preview];
     bool failed = false;
     if (action.type == ActionType::kForget) {
       if (removal_failed.contains(action.preview) || entry->job != nullptr) {
@@ -402,8 +387,7 @@ void Reconciler::Execute(const Plan &plan,
       entry->forget = forgotten.ok();
       continue;
     }
-    if (action.type == ActionType::kDeploy ||
-        action.type == ActionType::kStart) {
+    if (action.type == ActionType::kDeploy || action.type == ActionType::kStart) {
       StartJob(*entry, action, now);
       continue;
     }
@@ -414,100 +398,89 @@ void Reconciler::Execute(const Plan &plan,
   }
 }
 
-void Reconciler::ExecuteOne(const Action &action, Entry *entry, uint64_t pass,
-                            absl::Time now, bool *removal_failed) {
+void Reconciler::ExecuteOne(const Action& action, Entry* entry, uint64_t pass, absl::Time now,
+                            bool* removal_failed) {
   absl::Status done = CallDocker(action, entry);
   *removal_failed = !done.ok();
   if (entry != nullptr) {
     RecordStatus(action, *entry, now);
   }
 
-  log::Line(done.ok() ? log::Level::kInfo : log::Level::kWarn,
-            "reconcile action")
+  log::Line(done.ok() ? log::Level::kInfo : log::Level::kWarn, "reconcile action")
       .With("pass", pass)
       .With("action", Text(ActionTypeName(action.type)))
-      .With("preview",
-            Text(entry != nullptr ? absl::string_view(entry->key_text) : "-"))
+      .With("preview", Text(entry != nullptr ? absl::string_view(entry->key_text) : "-"))
       .With("id", Text(action.id.empty() ? action.spec_hash : action.id))
       .With("error", Text(done.message()));
 }
 
-absl::Status Reconciler::CallDocker(const Action &action, Entry *entry) {
+absl::Status Reconciler::CallDocker(const Action& action, Entry* entry) {
   switch (action.type) {
-  case ActionType::kRemoveContainer:
-    return runtime_->RemoveContainer(action.id);
-  case ActionType::kRemoveNetwork:
-    return runtime_->RemoveNetwork(action.id);
-  case ActionType::kRemoveImage:
-    return runtime_->RemoveImage(action.id);
-  case ActionType::kEnsureNetwork:
-    return runtime_
-        ->EnsureNetwork(NetworkName(entry->key_text),
-                        PrevuLabels(entry->key_text, ""))
-        .status();
-  case ActionType::kCancel:
-    if (entry->job != nullptr && entry->job->spec_hash() == action.spec_hash) {
-      entry->job->Cancel();
-    }
-    return absl::OkStatus();
-  default:
-    return absl::OkStatus();
+    case ActionType::kRemoveContainer:
+      return runtime_->RemoveContainer(action.id);
+    case ActionType::kRemoveNetwork:
+      return runtime_->RemoveNetwork(action.id);
+    case ActionType::kRemoveImage:
+      return runtime_->RemoveImage(action.id);
+    case ActionType::kEnsureNetwork:
+      return runtime_->EnsureNetwork(NetworkName(entry->key_text), PrevuLabels(entry->key_text, ""))
+          .status();
+    case ActionType::kCancel:
+      if (entry->job != nullptr && entry->job->spec_hash() == action.spec_hash) {
+        entry->job->Cancel();
+      }
+      return absl::OkStatus();
+    default:
+      return absl::OkStatus();
   }
 }
 
-void Reconciler::RecordStatus(const Action &action, Entry &entry,
-                              absl::Time now) {
-  controller::PreviewStatus &status = entry.status;
+void Reconciler::RecordStatus(const Action& action, Entry& entry, absl::Time now) {
+  controller::PreviewStatus& status = entry.status;
   switch (action.type) {
-  case ActionType::kAdopt: {
-    bool adopted = entry.memory.ready_container != action.id;
-    entry.memory.ready_container = action.id;
-    status.phase = Phase::kReady;
-    status.container_id = action.id;
-    status.observed_generation = entry.hash_generation;
-    status.error.reset();
-    Update(status, "Running", true, "Running", "The container runs.", now);
-    Update(
-        status, "Ready", true, adopted ? "Adopted" : "Healthy",
-        adopted
-            ? "A running container of this spec was adopted without a rebuild."
-            : "The app answers its health check.",
-        now);
-    break;
-  }
-  case ActionType::kResetBackoff:
-    entry.memory.restarts = 0;
-    entry.memory.retry_at = absl::InfinitePast();
-    return;
-  case ActionType::kCrashLoop:
-    status.phase = Phase::kFailed;
-    status.error = absl::StrCat(
-        "crashloop: the container keeps dying (it ", ExitText(action.exit_code),
-        ", ", entry.memory.restarts, " restarts); Prevu starts it again in ",
-        absl::FormatDuration(
-            absl::Ceil(action.retry_at - now, absl::Seconds(1))),
-        ". Its log tail shows why it exits.");
-    Update(status, "Ready", false, "CrashLoop", *status.error, now);
-    break;
-  case ActionType::kMarkDeleting:
-    status.phase = Phase::kDeleting;
-    Update(
-        status, "Ready", false, action.expired ? "Expired" : "Closed",
-        action.expired
-            ? "The preview outlived its `[preview] ttl` and is being removed."
-            : "The request was closed; the preview is being removed.",
-        now);
-    Update(status, "Routed", false, "Deleting", "The preview is being removed.",
-           now);
-    break;
-  default:
-    return;
+    case ActionType::kAdopt: {
+      bool adopted = entry.memory.ready_container != action.id;
+      entry.memory.ready_container = action.id;
+      status.phase = Phase::kReady;
+      status.container_id = action.id;
+      status.observed_generation = entry.hash_generation;
+      status.error.reset();
+      Update(status, "Running", true, "Running", "The container runs.", now);
+      Update(status, "Ready", true, adopted ? "Adopted" : "Healthy",
+             adopted ? "A running container of this spec was adopted without a rebuild."
+                     : "The app answers its health check.",
+             now);
+      break;
+    }
+    case ActionType::kResetBackoff:
+      entry.memory.restarts = 0;
+      entry.memory.retry_at = absl::InfinitePast();
+      return;
+    case ActionType::kCrashLoop:
+      status.phase = Phase::kFailed;
+      status.error =
+          absl::StrCat("crashloop: the container keeps dying (it ", ExitText(action.exit_code),
+                       ", ", entry.memory.restarts, " restarts); Prevu starts it again in ",
+                       absl::FormatDuration(absl::Ceil(action.retry_at - now, absl::Seconds(1))),
+                       ". Its log tail shows why it exits.");
+      Update(status, "Ready", false, "CrashLoop", *status.error, now);
+      break;
+    case ActionType::kMarkDeleting:
+      status.phase = Phase::kDeleting;
+      Update(status, "Ready", false, action.expired ? "Expired" : "Closed",
+             action.expired ? "The preview outlived its `[preview] ttl` and is being removed."
+                            : "The request was closed; the preview is being removed.",
+             now);
+      Update(status, "Routed", false, "Deleting", "The preview is being removed.", now);
+      break;
+    default:
+      return;
   }
   entry.dirty = true;
 }
 
-void Reconciler::StartJob(Entry &entry, const Action &action, absl::Time now) {
-  PreviewMemory &memory = entry.memory;
+void Reconciler::StartJob(Entry& entry, const Action& action, absl::Time now) {
+  PreviewMemory& memory = entry.memory;
   const std::optional<controller::Preview> preview = store_->Get(entry.key);
   if (!preview) {
     return;
@@ -526,10 +499,8 @@ void Reconciler::StartJob(Entry &entry, const Action &action, absl::Time now) {
            now);
   }
 
-  PreviewJob::Input input{entry.key, entry.key_text, preview->spec,
-                          action.spec_hash};
-  const controller::RepoEntry *repo =
-      config_.FindRepo(entry.key.provider, entry.key.repo);
+  PreviewJob::Input input{entry.key, entry.key_text, preview->spec, action.spec_hash};
+  const controller::RepoEntry* repo = config_.FindRepo(entry.key.provider, entry.key.repo);
   if (repo != nullptr) {
     input.token = repo->git_token;
     if (!repo->clone_url.empty()) {
@@ -545,8 +516,7 @@ void Reconciler::StartJob(Entry &entry, const Action &action, absl::Time now) {
   entry.status.phase = Phase::kPending;
   entry.dirty = true;
   entry.job = std::make_shared<PreviewJob>(
-      job_context_, std::move(input),
-      [this](JobReport report) { PostReport(std::move(report)); });
+      job_context_, std::move(input), [this](JobReport report) { PostReport(std::move(report)); });
   pool_->Post([job = entry.job] { job->Run(); });
   log::Info("job queued")
       .With("preview", Text(entry.key_text))
@@ -556,33 +526,30 @@ void Reconciler::StartJob(Entry &entry, const Action &action, absl::Time now) {
       .With("restart", Text(action.restart ? "true" : "false"));
 }
 
-void Reconciler::Publish(const Plan &plan,
-                         const std::vector<DesiredPreview> &desired,
+void Reconciler::Publish(const Plan& plan, const std::vector<DesiredPreview>& desired,
                          absl::Time now) {
   std::vector<RouteTableBuilder::Target> targets;
   targets.reserve(plan.routes.size());
-  for (const RouteTarget &target : plan.routes) {
-    targets.push_back(RouteTableBuilder::Target{
-        &desired[target.preview].preview->key,
-        described_[target.preview]->label, target.ready, target.upstream_host,
-        target.upstream_port});
+  for (const RouteTarget& target : plan.routes) {
+    targets.push_back(RouteTableBuilder::Target{&desired[target.preview].preview->key,
+                                                described_[target.preview]->label, target.ready,
+                                                target.upstream_host, target.upstream_port});
   }
   std::optional<std::vector<proxy::Route>> table = route_table_.Update(targets);
   if (!table) {
-    return; // the proxy serves this very table, and the statuses say so
+    return;  // the proxy serves this very table, and the statuses say so
   }
 
   for (size_t i = 0; i < table->size(); ++i) {
-    const proxy::Route &route = (*table)[i];
-    Entry &entry = *described_[plan.routes[i].preview];
+    const proxy::Route& route = (*table)[i];
+    Entry& entry = *described_[plan.routes[i].preview];
     entry.dirty |= NoteRoute(entry, route.host, route.ready, now);
   }
   publisher_->Publish(*std::move(table));
 }
 
-bool Reconciler::NoteRoute(Entry &entry, const std::string &host, bool ready,
-                           absl::Time now) {
-  controller::PreviewStatus &status = entry.status;
+bool Reconciler::NoteRoute(Entry& entry, const std::string& host, bool ready, absl::Time now) {
+  controller::PreviewStatus& status = entry.status;
   bool moved = entry.url_host != host;
   if (moved) {
     entry.url_host = host;
@@ -593,21 +560,20 @@ bool Reconciler::NoteRoute(Entry &entry, const std::string &host, bool ready,
   // the same message; comparing those first spares building two strings per
   // preview and pass.
   absl::string_view reason = ready ? "Published" : "NotReady";
-  const controller::Condition *routed = status.FindCondition("Routed");
+  const controller::Condition* routed = status.FindCondition("Routed");
   if (!moved && routed != nullptr && routed->reason == reason &&
       routed->status == (ready ? "True" : "False")) {
     return false;
   }
-  bool updated =
-      Update(status, "Routed", ready, reason,
-             ready ? absl::StrCat(host, " serves the preview.")
-                   : absl::StrCat(host, " answers 503 until it is ready."),
-             now);
+  bool updated = Update(status, "Routed", ready, reason,
+                        ready ? absl::StrCat(host, " serves the preview.")
+                              : absl::StrCat(host, " answers 503 until it is ready."),
+                        now);
   return updated || moved;
 }
 
 void Reconciler::WriteStatuses() {
-  for (auto &[key, entry] : entries_) {
+  for (auto& [key, entry] : entries_) {
     if (entry.dirty && !entry.forget) {
       store_->SetStatus(entry.key, entry.status);
       entry.dirty = false;
@@ -619,7 +585,7 @@ void Reconciler::DropUnseen(uint64_t pass) {
   // Forgotten previews, and ones that left the store some other way, once no
   // job runs for them.
   for (auto it = entries_.begin(); it != entries_.end();) {
-    Entry &entry = it->second;
+    Entry& entry = it->second;
     bool gone = entry.forget || entry.seen_pass != pass;
     if (gone && entry.job != nullptr) {
       entry.job->Cancel();
@@ -633,12 +599,11 @@ void Reconciler::DropUnseen(uint64_t pass) {
   described_.clear();
 }
 
-void Reconciler::NoteListing(const absl::Status &listed) {
+void Reconciler::NoteListing(const absl::Status& listed) {
   absl::MutexLock lock(&mu_);
   if (listed.ok()) {
     if (docker_failures_ > 0) {
-      log::Info("docker reachable again")
-          .With("failed_passes", docker_failures_);
+      log::Info("docker reachable again").With("failed_passes", docker_failures_);
     }
     docker_failures_ = 0;
     problem_.clear();
@@ -646,8 +611,7 @@ void Reconciler::NoteListing(const absl::Status &listed) {
   }
   ++docker_failures_;
   problem_ =
-      absl::StrCat("Docker cannot be reached, so previews are not reconciled (",
-                   listed.message(),
+      absl::StrCat("Docker cannot be reached, so previews are not reconciled (", listed.message(),
                    "). Check that the daemon runs and that `[docker] "
                    "socket` is right; Prevu retries by itself.");
   log::Warn("docker unreachable")
@@ -655,19 +619,17 @@ void Reconciler::NoteListing(const absl::Status &listed) {
       .With("error", Text(listed.message()));
 }
 
-absl::Duration Reconciler::NextWait(const Plan &plan, absl::Time now) const {
+absl::Duration Reconciler::NextWait(const Plan& plan, absl::Time now) const {
   absl::Duration wait = config_.reconcile.interval;
   if (docker_failures_ > 0) {
     absl::Duration retry = absl::Seconds(1);
-    for (int i = 1; i < docker_failures_ && retry < options_.docker_retry_max;
-         ++i) {
+    for (int i = 1; i < docker_failures_ && retry < options_.docker_retry_max; ++i) {
       retry *= 2;
     }
     wait = std::min({wait, retry, options_.docker_retry_max});
   }
   if (plan.next_wake != absl::InfiniteFuture()) {
-    wait =
-        std::min(wait, std::max(plan.next_wake - now, absl::Milliseconds(10)));
+    wait = std::min(wait, std::max(plan.next_wake - now, absl::Milliseconds(10)));
   }
   return wait;
 }
@@ -678,4 +640,4 @@ void Reconciler::PostReport(JobReport report) {
   wake_ = true;
 }
 
-} // namespace prevu::reconciler
+}  // namespace prevu::reconciler

@@ -40,7 +40,7 @@ struct ReconcilerOptions {
   // Where fetched trees live while they are built; "" = `<[state] dir>/work`.
   std::string work_dir;
   // The readiness check; null = the real HTTP probe.
-  HealthProbe *probe = nullptr;
+  HealthProbe* probe = nullptr;
   DiffOptions diff;
   // While Docker cannot be listed, passes are retried from 1s, doubling up to
   // this.
@@ -48,16 +48,15 @@ struct ReconcilerOptions {
 };
 
 class Reconciler {
-public:
+ public:
   // Every pointer must outlive the Reconciler. `config` is copied.
-  Reconciler(controller::DesiredStore *store, ContainerRuntime *runtime,
-             SourceFetcher *fetcher, proxy::RoutePublisher *publisher,
-             const controller::HostConfig &config, const base::Clock *clock,
-             ReconcilerOptions options = {});
+  Reconciler(controller::DesiredStore* store, ContainerRuntime* runtime, SourceFetcher* fetcher,
+             proxy::RoutePublisher* publisher, const controller::HostConfig& config,
+             const base::Clock* clock, ReconcilerOptions options = {});
   ~Reconciler();
 
-  Reconciler(const Reconciler &) = delete;
-  Reconciler &operator=(const Reconciler &) = delete;
+  Reconciler(const Reconciler&) = delete;
+  Reconciler& operator=(const Reconciler&) = delete;
 
   // Starts the loop thread, the worker pool, and the store and Docker
   // subscriptions. Fails when the work directory cannot be created. Call once.
@@ -77,69 +76,60 @@ public:
   // Passes completed so far. Thread-safe.
   int64_t passes() const;
 
-private:
+ private:
   // What the loop keeps about one preview. Loop thread only.
   struct Entry {
     controller::PreviewKey key;
-    std::string key_text; // key.ToString(), the prevu.key label
-    std::string
-        label; // HostNames::Label(key): the same for as long as the entry lives
-    std::string url_host; // the host that status.url was made from
+    std::string key_text;  // key.ToString(), the prevu.key label
+    std::string label;     // HostNames::Label(key): the same for as long as the entry lives
+    std::string url_host;  // the host that status.url was made from
     PreviewMemory memory;
-    controller::PreviewStatus
-        status; // the authoritative copy; the store gets it when dirty
+    controller::PreviewStatus status;  // the authoritative copy; the store gets it when dirty
     bool dirty = false;
-    int64_t hash_generation = -1; // spec_hash was computed for this generation
+    int64_t hash_generation = -1;  // spec_hash was computed for this generation
     std::string spec_hash;
     absl::Duration ttl = absl::Hours(24 * 7);
-    std::shared_ptr<const controller::RepoConfig>
-        config; // of memory.image_hash
+    std::shared_ptr<const controller::RepoConfig> config;  // of memory.image_hash
     std::shared_ptr<PreviewJob> job;
-    uint64_t seen_pass =
-        0;               // the last pass whose store listing had this preview
-    bool forget = false; // forgotten in this pass; erased at its end
+    uint64_t seen_pass = 0;  // the last pass whose store listing had this preview
+    bool forget = false;     // forgotten in this pass; erased at its end
   };
 
   void Loop();
   void Pass();
   void ApplyReports(absl::Time now);
-  void Apply(Entry &entry, const JobReport &report, absl::Time now);
-  void Finish(Entry &entry, const JobReport &report, absl::Time now);
-  bool RetryLater(Entry &entry, const JobReport &report, absl::Time now);
-  std::vector<DesiredPreview>
-  Describe(const std::vector<controller::Preview> &previews);
-  void Execute(const Plan &plan, const std::vector<DesiredPreview> &desired,
-               uint64_t pass, absl::Time now);
-  void ExecuteOne(const Action &action, Entry *entry, uint64_t pass,
-                  absl::Time now, bool *removal_failed);
-  absl::Status CallDocker(const Action &action, Entry *entry);
-  void RecordStatus(const Action &action, Entry &entry, absl::Time now);
-  void StartJob(Entry &entry, const Action &action, absl::Time now);
-  void Publish(const Plan &plan, const std::vector<DesiredPreview> &desired,
+  void Apply(Entry& entry, const JobReport& report, absl::Time now);
+  void Finish(Entry& entry, const JobReport& report, absl::Time now);
+  bool RetryLater(Entry& entry, const JobReport& report, absl::Time now);
+  std::vector<DesiredPreview> Describe(const std::vector<controller::Preview>& previews);
+  void Execute(const Plan& plan, const std::vector<DesiredPreview>& desired, uint64_t pass,
                absl::Time now);
-  bool NoteRoute(Entry &entry, const std::string &host, bool ready,
-                 absl::Time now);
+  void ExecuteOne(const Action& action, Entry* entry, uint64_t pass, absl::Time now,
+                  bool* removal_failed);
+  absl::Status CallDocker(const Action& action, Entry* entry);
+  void RecordStatus(const Action& action, Entry& entry, absl::Time now);
+  void StartJob(Entry& entry, const Action& action, absl::Time now);
+  void Publish(const Plan& plan, const std::vector<DesiredPreview>& desired, absl::Time now);
+  bool NoteRoute(Entry& entry, const std::string& host, bool ready, absl::Time now);
   void WriteStatuses();
   void DropUnseen(uint64_t pass);
-  void NoteListing(const absl::Status &listed);
-  absl::Duration NextWait(const Plan &plan, absl::Time now) const;
+  void NoteListing(const absl::Status& listed);
+  absl::Duration NextWait(const Plan& plan, absl::Time now) const;
   void PostReport(JobReport report);
 
-  controller::DesiredStore *const store_;
-  ContainerRuntime *const runtime_;
+  controller::DesiredStore* const store_;
+  ContainerRuntime* const runtime_;
   const controller::HostConfig config_;
-  const base::Clock *const clock_;
-  proxy::RoutePublisher *const publisher_;
+  const base::Clock* const clock_;
+  proxy::RoutePublisher* const publisher_;
   const ReconcilerOptions options_;
-  RouteTableBuilder route_table_; // loop thread only
+  RouteTableBuilder route_table_;  // loop thread only
   HttpHealthProbe http_probe_;
   JobContext job_context_;
 
   // Loop thread only.
-  absl::node_hash_map<controller::PreviewKey, Entry>
-      entries_; // stable addresses
-  std::vector<Entry *>
-      described_; // the entry of each preview of the current pass
+  absl::node_hash_map<controller::PreviewKey, Entry> entries_;  // stable addresses
+  std::vector<Entry*> described_;  // the entry of each preview of the current pass
   uint64_t pass_id_ = 0;
   int docker_failures_ = 0;
   absl::Duration next_wait_ = absl::ZeroDuration();
@@ -158,4 +148,4 @@ private:
   bool started_ = false;
 };
 
-} // namespace prevu::reconciler
+}  // namespace prevu::reconciler
