@@ -33,8 +33,7 @@ absl::string_view OutcomeName(Outcome outcome) {
   return "unknown";
 }
 
-// Sets a condition unless it already says exactly this; returns whether
-// anything changed.
+// Sets a condition unless it already says exactly this; returns whether anything changed.
 bool Update(controller::PreviewStatus& status, absl::string_view type, bool ok,
             absl::string_view reason, absl::string_view message, absl::Time now) {
   const controller::Condition* c = status.FindCondition(type);
@@ -46,9 +45,8 @@ bool Update(controller::PreviewStatus& status, absl::string_view type, bool ok,
   return true;
 }
 
-// A string field for a log line, passed by way of log::Line's generic With():
-// the skeleton's log.cc does not define the With(string_view, string_view)
-// overload that log.h declares.
+// A string field for a log line, passed by way of log::Line's generic With(): the skeleton's
+// log.cc does not define the With(string_view, string_view) overload that log.h declares.
 absl::AlphaNum Text(absl::string_view text) { return absl::AlphaNum(text); }
 
 std::string ExitText(int exit_code) {
@@ -162,8 +160,7 @@ void Reconciler::Pass() {
   auto started = std::chrono::steady_clock::now();
   absl::Time now = clock_->Now();
 
-  // Job results first, and written, so that the store's statuses are the
-  // loop's.
+  // Job results first, and written, so that the store's statuses are the loop's.
   ApplyReports(now);
   WriteStatuses();
 
@@ -173,9 +170,8 @@ void Reconciler::Pass() {
   std::vector<DesiredPreview> desired = Describe(previews);
   Plan plan = Diff(desired, actual.ok() ? &*actual : nullptr, now, options_.diff);
 
-  // Routes first: they name only containers that run now, so a replaced
-  // container leaves the route table before the plan removes it, and no request
-  // is sent to a container being removed.
+  // Routes first: they name only containers that run now, so a replaced container leaves the
+  // route table before the plan removes it, and no request is sent to a container being removed.
   if (plan.routes_valid) {
     Publish(plan, desired, now);
   }
@@ -226,8 +222,7 @@ void Reconciler::Apply(Entry& entry, const JobReport& report, absl::Time now) {
     status.log_tail = report.log_tail;
   }
   entry.dirty = true;
-  // The step that kept failing has worked: its back-off starts afresh next
-  // time.
+  // The step that kept failing has worked: its back-off starts afresh next time.
   PreviewMemory& memory = entry.memory;
   if (report.condition_ok && report.condition == memory.retry_step &&
       report.spec_hash == memory.retry_hash) {
@@ -257,8 +252,7 @@ void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
     return;
   }
 
-  // What was built can be started again without a rebuild, and says how long it
-  // may live.
+  // What was built can be started again without a rebuild, and says how long it may live.
   if (report.config != nullptr && !report.image_id.empty()) {
     memory.image_hash = report.spec_hash;
     memory.image_id = report.image_id;
@@ -282,8 +276,8 @@ void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
     return;
   }
 
-  // A container that exited is restarted by the next pass (with back-off);
-  // anything else waits for a new push or a redeploy.
+  // A container that exited is restarted by the next pass (with back-off); anything else waits
+  // for a new push or a redeploy.
   std::string error = report.message;
   if (report.outcome == Outcome::kFailed) {
     memory.failed_hash = report.spec_hash;
@@ -556,9 +550,8 @@ bool Reconciler::NoteRoute(Entry& entry, const std::string& host, bool ready, ab
     status.url = route_table_.names().Url(host);
   }
 
-  // The messages only name the host, so the same host, status and reason mean
-  // the same message; comparing those first spares building two strings per
-  // preview and pass.
+  // The messages only name the host, so the same host, status and reason mean the same message;
+  // comparing those first spares building two strings per preview and pass.
   absl::string_view reason = ready ? "Published" : "NotReady";
   const controller::Condition* routed = status.FindCondition("Routed");
   if (!moved && routed != nullptr && routed->reason == reason &&
@@ -582,8 +575,7 @@ void Reconciler::WriteStatuses() {
 }
 
 void Reconciler::DropUnseen(uint64_t pass) {
-  // Forgotten previews, and ones that left the store some other way, once no
-  // job runs for them.
+  // Forgotten previews, and ones that left the store some other way, once no job runs for them.
   for (auto it = entries_.begin(); it != entries_.end();) {
     Entry& entry = it->second;
     bool gone = entry.forget || entry.seen_pass != pass;

@@ -1,10 +1,8 @@
-// The reconcile loop: one thread that makes Docker match the desired store,
-// again and again. It wakes on a store change, on a Docker event and on
-// `[reconcile] interval`; each pass lists what Docker has, computes the pure
-// diff (diff.h), carries out its quick actions itself, hands slow ones (fetch,
-// build, start, health wait) to a bounded worker pool, writes every preview's
-// status (it is the only writer) and publishes the whole set of routes to the
-// proxy.
+// The reconcile loop: one thread that makes Docker match the desired store, again and again.
+// It wakes on a store change, on a Docker event and on `[reconcile] interval`; each pass lists
+// what Docker has, computes the pure diff (diff.h), carries out its quick actions itself, hands
+// slow ones (fetch, build, start, health wait) to a bounded worker pool, writes every preview's
+// status (it is the only writer) and publishes the whole set of routes to the proxy.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +31,7 @@
 namespace prevu::reconciler {
 
 struct ReconcilerOptions {
-  // How long a started container may take to answer its health check before the
-  // preview fails.
+  // How long a started container may take to answer its health check before the preview fails.
   absl::Duration health_timeout = absl::Seconds(60);
   absl::Duration health_interval = absl::Milliseconds(250);
   // Where fetched trees live while they are built; "" = `<[state] dir>/work`.
@@ -42,8 +39,7 @@ struct ReconcilerOptions {
   // The readiness check; null = the real HTTP probe.
   HealthProbe* probe = nullptr;
   DiffOptions diff;
-  // While Docker cannot be listed, passes are retried from 1s, doubling up to
-  // this.
+  // While Docker cannot be listed, passes are retried from 1s, doubling up to this.
   absl::Duration docker_retry_max = absl::Seconds(30);
 };
 
@@ -58,8 +54,8 @@ class Reconciler {
   Reconciler(const Reconciler&) = delete;
   Reconciler& operator=(const Reconciler&) = delete;
 
-  // Starts the loop thread, the worker pool, and the store and Docker
-  // subscriptions. Fails when the work directory cannot be created. Call once.
+  // Starts the loop thread, the worker pool, and the store and Docker subscriptions. Fails
+  // when the work directory cannot be created. Call once.
   absl::Status Start();
 
   // Stops the loop, cancels running jobs and waits for them. Idempotent.
@@ -68,8 +64,8 @@ class Reconciler {
   // Asks for a pass as soon as possible. Thread-safe, never blocks.
   void Wake();
 
-  // False while the last pass could not list Docker; Problem() then says why,
-  // in words for /readyz. Thread-safe.
+  // False while the last pass could not list Docker; Problem() then says why, in words for
+  // /readyz. Thread-safe.
   bool Healthy() const;
   std::string Problem() const;
 
