@@ -227,7 +227,8 @@ absl::StatusOr<AcmeClient::Answer> AcmeClient::Post(const std::string& url,
     // Section 6.5: every answer, refusals included, carries the next nonce to use.
     nonce_ = http->Header("Replay-Nonce");
     if (http->status < 400) {
-      return Answer{std::move(*http), nlohmann::json::parse(http->body, nullptr, false)};
+      nlohmann::json json = nlohmann::json::parse(http->body, nullptr, false);
+      return Answer{std::move(*http), std::move(json)};
     }
     std::optional<Problem> problem = ParseProblemBody(http->body);
     if (problem && problem->ShortType() == "badNonce" && attempt < options_.max_bad_nonce_retries) {

@@ -75,12 +75,13 @@ absl::Status CertificateManager::Load() {
   absl::Time now = options_.clock->Now();
   for (const std::string& name : files_.Names()) {
     absl::StatusOr<IssuedCertificate> stored = files_.Load(name);
-    absl::StatusOr<CertificateInfo> kept = stored.status();
-    if (stored.ok()) {
-      kept = Keep(name, *stored, /*save=*/false);
-    }
+    absl::StatusOr<CertificateInfo> kept =
+        stored.ok() ? InspectCertificate(stored->chain_pem) : stored.status();
     if (kept.ok() && kept->not_after <= now) {
       kept = absl::FailedPreconditionError("expired");
+    }
+    if (kept.ok()) {
+      kept = Keep(name, *stored, /*save=*/false);
     }
     if (!kept.ok()) {
       log::Warn("certificate on disk not used")
@@ -211,10 +212,8 @@ void CertificateManager::Obtain(const std::string& name) {
   orders_->Add();
   log::Info("certificate order started").With("name", name);
   absl::StatusOr<IssuedCertificate> issued = options_.issuer->Issue({name});
-  absl::StatusOr<CertificateInfo> kept = issued.status();
-  if (issued.ok()) {
-    kept = Keep(name, *issued, /*save=*/true);
-  }
+  absl::StatusOr<CertificateInfo> kept =
+      issued.ok() ? Keep(name, *issued, /*save=*/true) : issued.status();
   absl::Time now = options_.clock->Now();
   if (kept.ok() && issue_seconds_ != nullptr) {
     issue_seconds_->Observe(absl::ToDoubleSeconds(now - started));
@@ -282,7 +281,9 @@ void CertificateManager::Record(const std::string& name,
 absl::Time CertificateManager::RenewalTime(const CertificateInfo& info) {
   absl::Duration lifetime = info.lifetime();
   std::uniform_real_distribution<double> spread(-options_.renew_jitter, options_.renew_jitter);
-  return info.not_before + lifetime * 2 / 3 + lifetime * spread(random_);
+  absl::Duration offset = lifetime * 2 / 3 + lifetime * spread(random_);
+  return info.not_before + absl::Floor(offset, absl::Seconds(1));  // whole seconds, for clocks
+                                                                   // that count nanoseconds
 }
 
 void CertificateManager::Start() {

@@ -231,7 +231,14 @@ absl::StatusOr<HttpResponse> HttpsClient::Send(absl::string_view method, absl::s
     return parsed.status();
   }
   http::request<http::string_body> request(http::string_to_verb(ToStd(method)), parsed->target, 11);
-  request.set(http::field::host, parsed->host);
+  // RFC 9110 section 7.2: the port goes in Host unless it is the scheme's default; CAs build
+  // the URLs in their answers from it.
+  std::string host =
+      absl::StrContains(parsed->host, ':') ? absl::StrCat("[", parsed->host, "]") : parsed->host;
+  if (parsed->port != (parsed->tls ? "443" : "80")) {
+    absl::StrAppend(&host, ":", parsed->port);
+  }
+  request.set(http::field::host, host);
   request.set(http::field::user_agent, options_.user_agent);
   request.set(http::field::connection, "close");
   if (!content_type.empty()) {

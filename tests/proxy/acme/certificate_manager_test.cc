@@ -242,7 +242,7 @@ TEST_F(CertificateManagerTest, ExpiredCertificateOnDiskIsOrderedAgain) {
   second->Tick();
 
   EXPECT_EQ(issuer_.calls.size(), 2u);
-  EXPECT_TRUE(second->Status("a.example.com").ready);
+  EXPECT_TRUE(second->Status("a.example.com").ready) << second->Status("a.example.com").message;
 }
 
 TEST_F(CertificateManagerTest, KeyOnDiskThatOthersCanReadIsNotUsed) {

@@ -148,7 +148,8 @@ std::string FakeCa::Route(const std::string& path, const nlohmann::json& header,
     chain_.clear();
     challenge_started_ = false;
     challenge_answer_.reset();
-    for (const nlohmann::json& identifier : nlohmann::json::parse(payload)["identifiers"]) {
+    nlohmann::json order = nlohmann::json::parse(payload);
+    for (const nlohmann::json& identifier : order["identifiers"]) {
       names_.push_back(identifier["value"]);
     }
     return Reply(201, "application/json", Order(), {{"Location", Url("/order/1")}});

@@ -30,6 +30,8 @@ TEST(HttpsClientTest, SendsTheRequestAndReadsTheAnswer) {
   EXPECT_EQ(response->body, "{}");
   RecordingUpstream::Request seen = server.requests().at(0);
   EXPECT_EQ(seen.head.rfind("POST /new-order HTTP/1.1\r\n", 0), 0u);
+  EXPECT_EQ(proxy::testing::HeaderValue(seen.head, "host"),
+            absl::StrCat("127.0.0.1:", server.port()));
   EXPECT_EQ(proxy::testing::HeaderValue(seen.head, "content-type"), "application/jose+json");
   EXPECT_EQ(proxy::testing::HeaderValue(seen.head, "accept"), "application/json");
   EXPECT_EQ(seen.body, "{\"x\":1}");
