@@ -181,6 +181,9 @@ bool PreviewJob::WaitHealthy(const ActualContainer& container) {
   Steady::time_point deadline = start + absl::ToChronoNanoseconds(context_.health_timeout);
   Steady::time_point next_check = start;  // the first failed probe checks at once
   absl::Status probe = absl::UnavailableError("the container publishes no port");
+  // An app usually listens within milliseconds of its container starting: probe again soon,
+  // then less and less often, up to `health_interval`.
+  absl::Duration pause = std::min(absl::Milliseconds(10), context_.health_interval);
   while (!StopIfCancelled(&container)) {
     if (container.upstream_port != 0) {
       probe = context_.probe->Probe(container.upstream_host, container.upstream_port, path,
@@ -214,7 +217,8 @@ bool PreviewJob::WaitHealthy(const ActualContainer& container) {
                        " (", probe.message(), "). Its last output:\n", output));
       return false;
     }
-    std::this_thread::sleep_for(absl::ToChronoNanoseconds(context_.health_interval));
+    std::this_thread::sleep_for(absl::ToChronoNanoseconds(pause));
+    pause = std::min(pause * 2, context_.health_interval);
   }
   return false;
 }

@@ -276,7 +276,8 @@ class FakeProbe : public HealthProbe {
                      absl::Duration) override {
     absl::MutexLock lock(&mu_);
     last_path_ = path;
-    if (!healthy_) {
+    ++probes_;
+    if (!healthy_ || probes_ <= fail_first_) {
       return absl::UnavailableError(absl::StrCat("port ", port, " refused"));
     }
     return absl::OkStatus();
@@ -285,14 +286,25 @@ class FakeProbe : public HealthProbe {
     absl::MutexLock lock(&mu_);
     healthy_ = healthy;
   }
+  // The first `n` probes fail, as while an app is still starting.
+  void FailFirst(int n) {
+    absl::MutexLock lock(&mu_);
+    fail_first_ = n;
+  }
   std::string last_path() const {
     absl::MutexLock lock(&mu_);
     return last_path_;
+  }
+  int probes() const {
+    absl::MutexLock lock(&mu_);
+    return probes_;
   }
 
  private:
   mutable absl::Mutex mu_;
   bool healthy_ ABSL_GUARDED_BY(mu_) = true;
+  int fail_first_ ABSL_GUARDED_BY(mu_) = 0;
+  int probes_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_path_ ABSL_GUARDED_BY(mu_);
 };
 
