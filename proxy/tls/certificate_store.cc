@@ -281,13 +281,17 @@ absl::StatusOr<Parsed> Parse(absl::string_view chain_pem, absl::string_view key_
 }  // namespace
 
 CertificateStore::CertificateStore()
-    : id_(next_store_id.fetch_add(1)),
-      base_(asio::ssl::context::tls_server),
-      snapshot_(std::make_shared<Snapshot>()) {
-  SSL_CTX* ctx = base_.native_handle();
-  Configure(ctx);
-  SSL_CTX_set_tlsext_servername_callback(ctx, OnServerName);
-  SSL_CTX_set_tlsext_servername_arg(ctx, this);
+    : id_(next_store_id.fetch_add(1)), snapshot_(std::make_shared<Snapshot>()) {}
+
+asio::ssl::context& CertificateStore::context() {
+  absl::call_once(base_once_, [this] {
+    base_.emplace(asio::ssl::context::tls_server);
+    SSL_CTX* ctx = base_->native_handle();
+    Configure(ctx);
+    SSL_CTX_set_tlsext_servername_callback(ctx, OnServerName);
+    SSL_CTX_set_tlsext_servername_arg(ctx, this);
+  });
+  return *base_;
 }
 
 CertificateStore::~CertificateStore() = default;

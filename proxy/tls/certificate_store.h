@@ -9,9 +9,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -23,7 +25,8 @@ namespace prevu::proxy {
 
 class CertificateStore : public CertificateSink {
  public:
-  // Builds the starting context. Aborts only when OpenSSL cannot allocate one.
+  // An empty store. OpenSSL is not touched until TLS is used (a first Install() or context()),
+  // so that a proxy without TLS does not carry its few megabytes of tables.
   CertificateStore();
   ~CertificateStore() override;
   CertificateStore(const CertificateStore&) = delete;
@@ -47,8 +50,9 @@ class CertificateStore : public CertificateSink {
   // The context every TLS connection starts from: TLS 1.2 and 1.3 only, ECDHE with AEAD
   // ciphers, ALPN http/1.1, session tickets. During the handshake its SNI callback moves the
   // connection to the context of the certificate for the name the client sent, or refuses the
-  // handshake with an unrecognized_name alert. Valid for the store's lifetime; thread-safe.
-  asio::ssl::context& context() { return base_; }
+  // handshake with an unrecognized_name alert. Built at the first call; valid for the store's
+  // lifetime; thread-safe.
+  asio::ssl::context& context();
 
   // True when the handshake on `ssl` was refused because no certificate covers the name the
   // client sent (or because it sent none).
@@ -67,7 +71,8 @@ class CertificateStore : public CertificateSink {
   static int OnServerName(SSL* ssl, int* alert, void* arg);
 
   const uint64_t id_;  // tells this store's snapshots apart in a thread's cache
-  asio::ssl::context base_;
+  absl::once_flag base_once_;
+  std::optional<asio::ssl::context> base_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
   alignas(64) std::atomic<uint64_t> version_{0};
