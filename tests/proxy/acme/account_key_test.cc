@@ -4,32 +4,26 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "proxy/acme/jws.h"
 #include "proxy/acme/private_file.h"
+#include "tests/controller/store/temp_dir.h"
 
 namespace prevu::proxy::acme {
 namespace {
 
 class AccountKeyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/prevu-acme-key-XXXXXX";
-    dir_ = ::mkdtemp(pattern);
-    path_ = dir_ + "/acme/account.key";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   mode_t Mode(const std::string& path) {
     struct stat st;
     EXPECT_EQ(::stat(path.c_str(), &st), 0);
     return st.st_mode & 07777;
   }
 
-  std::string dir_;
-  std::string path_;
+  controller::store::TempDir temp_;
+  std::string dir_ = temp_.path();
+  std::string path_ = dir_ + "/acme/account.key";
 };
 
 TEST_F(AccountKeyTest, CreatesTheKeyOwnerOnlyInAPrivateDirectory) {

@@ -4,10 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-
 #include "proxy/acme/certificate_info.h"
+#include "tests/controller/store/temp_dir.h"
 #include "tests/proxy/acme/fake_ca.h"
 
 namespace prevu::proxy::acme {
@@ -18,12 +16,6 @@ using testing::FakeCaScript;
 
 class AcmeClientTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/prevu-acme-client-XXXXXX";
-    dir_ = ::mkdtemp(pattern);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<AcmeClient> Client(const FakeCa& ca, int max_bad_nonce_retries = 10) {
     absl::StatusOr<std::unique_ptr<AcmeClient>> client = AcmeClient::Create({
         .directory_url = ca.directory_url(),
@@ -38,7 +30,8 @@ class AcmeClientTest : public ::testing::Test {
     return std::move(*client);
   }
 
-  std::string dir_;
+  controller::store::TempDir temp_;
+  std::string dir_ = temp_.path();
   ChallengeStore challenges_;
 };
 

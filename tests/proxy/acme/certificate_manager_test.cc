@@ -5,12 +5,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <set>
 
 #include "absl/container/flat_hash_set.h"
 #include "proxy/acme/certificate_info.h"
+#include "tests/controller/store/temp_dir.h"
 #include "tests/proxy/acme/test_pki.h"
 
 namespace prevu::proxy::acme {
@@ -58,12 +58,6 @@ class RecordingSink : public proxy::CertificateSink {
 
 class CertificateManagerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/prevu-acme-manager-XXXXXX";
-    dir_ = ::mkdtemp(pattern);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<CertificateManager> Manager(CertificateManagerOptions options = {}) {
     options.state_dir = dir_;
     options.issuer = &issuer_;
@@ -81,7 +75,8 @@ class CertificateManagerTest : public ::testing::Test {
     return st.st_mode & 07777;
   }
 
-  std::string dir_;
+  controller::store::TempDir temp_;
+  std::string dir_ = temp_.path();
   base::FakeClock clock_;
   FakeIssuer issuer_{&clock_};
   RecordingSink sink_;

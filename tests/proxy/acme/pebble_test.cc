@@ -8,8 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +17,7 @@
 #include "proxy/acme/certificate_manager.h"
 #include "proxy/acme/private_file.h"
 #include "proxy/proxy_server.h"
+#include "tests/controller/store/temp_dir.h"
 #include "tests/proxy/acme/test_pki.h"
 #include "tests/proxy/test_http.h"
 
@@ -102,8 +101,8 @@ class PebbleTest : public ::testing::Test {
     if (::access(kPebble, X_OK) != 0 || ::access(kChallTestSrv, X_OK) != 0) {
       return;
     }
-    char pattern[] = "/tmp/prevu-pebble-XXXXXX";
-    dir_ = new std::string(::mkdtemp(pattern));
+    temp_ = new controller::store::TempDir();
+    dir_ = &temp_->path();
     StartProxy();
     StartPebble();
   }
@@ -115,11 +114,9 @@ class PebbleTest : public ::testing::Test {
       proxy_->Drain();
       proxy_.reset();
     }
-    if (dir_ != nullptr) {
-      std::filesystem::remove_all(*dir_);
-      delete dir_;
-      dir_ = nullptr;
-    }
+    delete temp_;
+    temp_ = nullptr;
+    dir_ = nullptr;
   }
 
   void SetUp() override {
@@ -156,7 +153,7 @@ class PebbleTest : public ::testing::Test {
                             0644)
             .ok());
     ASSERT_TRUE(WriteFileAtomically(*dir_ + "/pebble-key.pem", key.PrivateKeyPem(), 0600).ok());
-    tls_ca_file_ = new std::string(tls_ca);
+    tls_ca_file_ = tls_ca;
 
     uint16_t dns_port = proxy::testing::ClosedPort();
     uint16_t acme_port = proxy::testing::ClosedPort();
@@ -183,14 +180,14 @@ class PebbleTest : public ::testing::Test {
         std::vector<std::string>{kPebble, "-config", *dir_ + "/pebble.json", "-dnsserver", dns},
         std::vector<std::string>{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=30"},
         *dir_ + "/pebble.log");
-    directory_ = new std::string(absl::StrCat("https://127.0.0.1:", acme_port, "/dir"));
-    management_ = new std::string(absl::StrCat("https://127.0.0.1:", management_port));
+    directory_ = absl::StrCat("https://127.0.0.1:", acme_port, "/dir");
+    management_ = absl::StrCat("https://127.0.0.1:", management_port);
 
     // Pebble makes its CA at start; it is ready when the directory answers.
     std::unique_ptr<HttpsClient> http =
         *HttpsClient::Create({.ca_file = tls_ca, .timeout = absl::Seconds(2)});
     for (int i = 0; i < 100 && !pebble_ready_; ++i) {
-      absl::StatusOr<HttpResponse> answer = http->Send("GET", *directory_);
+      absl::StatusOr<HttpResponse> answer = http->Send("GET", directory_);
       pebble_ready_ = answer.ok() && answer->status == 200;
       absl::SleepFor(absl::Milliseconds(100));
     }
@@ -198,9 +195,9 @@ class PebbleTest : public ::testing::Test {
 
   std::unique_ptr<AcmeClient> Client(const std::string& state_dir, ChallengeStore* challenges) {
     absl::StatusOr<std::unique_ptr<AcmeClient>> client = AcmeClient::Create({
-        .directory_url = *directory_,
+        .directory_url = directory_,
         .email = "ops@prevu.test",
-        .ca_file = *tls_ca_file_,
+        .ca_file = tls_ca_file_,
         .account_key_path = state_dir + "/acme/account.key",
         .challenges = challenges,
         .http_timeout = absl::Seconds(10),
@@ -223,16 +220,17 @@ class PebbleTest : public ::testing::Test {
   }
 
   std::string PebbleRoot() {
-    std::unique_ptr<HttpsClient> http = *HttpsClient::Create({.ca_file = *tls_ca_file_});
-    absl::StatusOr<HttpResponse> root = http->Send("GET", *management_ + "/roots/0");
+    std::unique_ptr<HttpsClient> http = *HttpsClient::Create({.ca_file = tls_ca_file_});
+    absl::StatusOr<HttpResponse> root = http->Send("GET", management_ + "/roots/0");
     EXPECT_TRUE(root.ok() && root->status == 200);
     return root.ok() ? root->body : "";
   }
 
-  static inline std::string* dir_ = nullptr;
-  static inline std::string* tls_ca_file_ = nullptr;
-  static inline std::string* directory_ = nullptr;
-  static inline std::string* management_ = nullptr;
+  static inline controller::store::TempDir* temp_ = nullptr;
+  static inline const std::string* dir_ = nullptr;
+  static inline std::string tls_ca_file_;
+  static inline std::string directory_;
+  static inline std::string management_;
   static inline ChallengeStore challenges_;
   static inline std::unique_ptr<ProxyServer> proxy_;
   static inline std::unique_ptr<Child> dns_;
@@ -308,7 +306,7 @@ TEST_F(PebbleTest, FailedValidationShowsTheCasReason) {
 TEST_F(PebbleTest, CaServerNotSignedByATrustedRootIsRefused) {
   std::unique_ptr<HttpsClient> system_roots = *HttpsClient::Create({});
 
-  absl::StatusOr<HttpResponse> answer = system_roots->Send("GET", *directory_);
+  absl::StatusOr<HttpResponse> answer = system_roots->Send("GET", directory_);
 
   EXPECT_TRUE(absl::IsUnavailable(answer.status())) << answer.status();
   EXPECT_NE(answer.status().message().find("TLS handshake failed"), std::string::npos);
