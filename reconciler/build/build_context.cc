@@ -258,4 +258,31 @@ absl::Status BuildContext::Write(const Writer& write) const {
   return writer.Run(dir_);
 }
 
+absl::StatusOr<std::string> SingleFileTar(const std::string& name, absl::string_view content) {
+  std::unique_ptr<archive, int (*)(archive*)> tar(archive_write_new(), archive_write_free);
+  archive_write_set_format_pax_restricted(tar.get());
+  archive_write_set_bytes_in_last_block(tar.get(), 1);
+  std::string out;
+  auto append = [](archive*, void* out, const void* data, size_t size) -> la_ssize_t {
+    static_cast<std::string*>(out)->append(static_cast<const char*>(data), size);
+    return static_cast<la_ssize_t>(size);
+  };
+  std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(archive_entry_new(),
+                                                                 archive_entry_free);
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_filetype(entry.get(), AE_IFREG);
+  archive_entry_set_perm(entry.get(), 0644);
+  archive_entry_set_size(entry.get(), static_cast<la_int64_t>(content.size()));
+  bool ok = archive_write_open(tar.get(), &out, nullptr, append, nullptr) == ARCHIVE_OK &&
+            archive_write_header(tar.get(), entry.get()) == ARCHIVE_OK &&
+            archive_write_data(tar.get(), content.data(), content.size()) ==
+                static_cast<la_ssize_t>(content.size()) &&
+            archive_write_close(tar.get()) == ARCHIVE_OK;
+  if (!ok) {
+    return absl::InternalError(
+        absl::StrCat("making a build context failed: ", archive_error_string(tar.get())));
+  }
+  return out;
+}
+
 }  // namespace prevu::reconciler::build

@@ -38,4 +38,8 @@ class BuildContext {
   DockerIgnore ignore_;
 };
 
+// A tar stream holding one regular file, `name` with `content` (mode 0644, owned by root): the
+// whole context of a build whose Dockerfile Prevu writes itself.
+absl::StatusOr<std::string> SingleFileTar(const std::string& name, absl::string_view content);
+
 }  // namespace prevu::reconciler::build

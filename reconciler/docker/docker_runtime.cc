@@ -197,6 +197,38 @@ absl::StatusOr<nlohmann::json> HardenedContainerConfig(const ContainerSpec& spec
   return config;
 }
 
+absl::StatusOr<std::string> LabelDockerfile(const std::string& image,
+                                            const std::map<std::string, std::string>& labels) {
+  // In double quotes a backslash escapes `"`, `\` and `$` (which would expand a variable).
+  auto quoted = [](absl::string_view text) -> absl::StatusOr<std::string> {
+    std::string out = "\"";
+    for (char c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the image label \"", text, "\" holds a control character"));
+      }
+      if (c == '"' || c == '\\' || c == '$') {
+        out.push_back('\\');
+      }
+      out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+  };
+
+  std::string dockerfile = absl::StrCat("FROM ", image, "\nLABEL");
+  for (const auto& [key, value] : ManagedLabels(labels)) {
+    absl::StatusOr<std::string> k = quoted(key);
+    absl::StatusOr<std::string> v = quoted(value);
+    if (!k.ok() || !v.ok()) {
+      return k.ok() ? v.status() : k.status();
+    }
+    absl::StrAppend(&dockerfile, " ", *k, "=", *v);
+  }
+  absl::StrAppend(&dockerfile, "\n");
+  return dockerfile;
+}
+
 ActualContainer ContainerFromInspect(const nlohmann::json& inspect) {
   const nlohmann::json& state = Section(inspect, "State");
   const nlohmann::json& config = Section(inspect, "Config");
@@ -277,13 +309,11 @@ absl::StatusOr<std::string> DockerRuntime::Build(const BuildSpec& spec, const Lo
     return context.status();
   }
 
+  // Without labels or a tag: AddLabels gives both in one step afterwards. version=1 is the
+  // classic builder: it streams JSON lines and stops when the client leaves.
   nlohmann::json args(spec.args);
-  nlohmann::json labels(ManagedLabels(spec.labels));
-  // version=1 is the classic builder: it streams JSON lines and stops when the client leaves.
-  std::map<std::string, std::string> query = {{"t", spec.tag},
-                                              {"dockerfile", context->dockerfile()},
+  std::map<std::string, std::string> query = {{"dockerfile", context->dockerfile()},
                                               {"buildargs", args.dump()},
-                                              {"labels", labels.dump()},
                                               {"rm", "1"},
                                               {"forcerm", "1"},
                                               {"version", "1"}};
@@ -303,6 +333,9 @@ absl::StatusOr<std::string> DockerRuntime::Build(const BuildSpec& spec, const Lo
     }
     image = build();
   }
+  if (image.ok() && !cancel.cancelled()) {
+    image = AddLabels(*image, spec, cancel);
+  }
   if (cancel.cancelled()) {
     return absl::CancelledError(absl::StrCat("the build of ", spec.tag, " was cancelled"));
   }
@@ -311,6 +344,26 @@ absl::StatusOr<std::string> DockerRuntime::Build(const BuildSpec& spec, const Lo
       .With("ok", image.ok())
       .With("took_ms", absl::ToInt64Milliseconds(absl::Now() - start));
   return image;
+}
+
+absl::StatusOr<std::string> DockerRuntime::AddLabels(const std::string& image,
+                                                     const BuildSpec& spec,
+                                                     const CancelToken& cancel) {
+  absl::StatusOr<std::string> dockerfile = LabelDockerfile(image, spec.labels);
+  if (!dockerfile.ok()) {
+    return dockerfile.status();
+  }
+  absl::StatusOr<std::string> tar = build::SingleFileTar("Dockerfile", *dockerfile);
+  if (!tar.ok()) {
+    return tar.status();
+  }
+  std::map<std::string, std::string> query = {{"t", spec.tag},
+                                              {"dockerfile", "Dockerfile"},
+                                              {"rm", "1"},
+                                              {"forcerm", "1"},
+                                              {"version", "1"}};
+  return client_.BuildImage(
+      query, [&](const auto& write) { return write(*tar); }, LogSink(), cancel);
 }
 
 absl::StatusOr<std::string> DockerRuntime::EnsureNetwork(

@@ -23,8 +23,9 @@ class DockerRuntime : public ContainerRuntime {
   absl::StatusOr<ActualState> List() override;
 
   // Sends `spec.context_dir` (minus what its .dockerignore excludes) to the daemon's classic
-  // builder and tags the result. Cancelled when `cancel` fires (the connection is closed, which
-  // makes Docker stop the build); FailedPrecondition with Docker's message when the build fails.
+  // builder, then labels and tags the result with a second build of one LABEL step (see
+  // LabelDockerfile). Cancelled when `cancel` fires (the connection is closed, which makes Docker
+  // stop the build); FailedPrecondition with Docker's message when the build fails.
   absl::StatusOr<std::string> Build(const BuildSpec& spec, const LogSink& log,
                                     const CancelToken& cancel) override;
 
@@ -56,6 +57,8 @@ class DockerRuntime : public ContainerRuntime {
   class EventWatch;
 
   absl::StatusOr<ActualState> ListManaged();
+  absl::StatusOr<std::string> AddLabels(const std::string& image, const BuildSpec& spec,
+                                        const CancelToken& cancel);
   absl::StatusOr<std::string> FindOrCreateNetwork(const std::string& name,
                                                   const std::map<std::string, std::string>& labels);
   bool IsKnownNetwork(const std::string& id_or_name) const;
@@ -69,6 +72,13 @@ class DockerRuntime : public ContainerRuntime {
 // The container create body for `spec`, hardened (see docker_runtime.cc for each setting).
 // InvalidArgument when the spec asks for something Prevu never runs.
 absl::StatusOr<nlohmann::json> HardenedContainerConfig(const ContainerSpec& spec);
+
+// The Dockerfile that gives `image` all of `labels` (and prevu.managed=true) in one LABEL step.
+// Docker's classic builder turns each label of a build request into a step of its own, each
+// committing an image; Prevu's three labels cost three commits on every build, cache or not.
+// InvalidArgument for a label with a control character.
+absl::StatusOr<std::string> LabelDockerfile(const std::string& image,
+                                            const std::map<std::string, std::string>& labels);
 
 // A container as List() shows it, from a container inspect answer. Missing sections leave
 // defaults; a field of an unexpected type throws nlohmann::json::exception.

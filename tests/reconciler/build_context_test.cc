@@ -50,7 +50,11 @@ class BuildContextTest : public testing::Test {
       return absl::OkStatus();
     });
     EXPECT_TRUE(status.ok()) << status;
+    return ReadTar(tar);
+  }
 
+  // A tar stream as path -> entry.
+  static std::map<std::string, TarEntry> ReadTar(const std::string& tar) {
     std::map<std::string, TarEntry> entries;
     archive* reader = archive_read_new();
     archive_read_support_format_tar(reader);
@@ -167,6 +171,16 @@ TEST_F(BuildContextTest, RefusesDockerfilesOutsideTheContextOrMissing) {
   EXPECT_FALSE(BuildContext::Open(dir_, "Linked").ok());
   EXPECT_THAT(BuildContext::Open(dir_ + "/nope", "Dockerfile").status().message(),
               HasSubstr("is not a directory"));
+}
+
+TEST_F(BuildContextTest, SingleFileTarHoldsJustThatFile) {
+  absl::StatusOr<std::string> tar = SingleFileTar("Dockerfile", "FROM sha256:beef\nLABEL a=b\n");
+
+  ASSERT_TRUE(tar.ok()) << tar.status();
+  std::map<std::string, TarEntry> entries = ReadTar(*tar);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries["Dockerfile"].type, AE_IFREG);
+  EXPECT_EQ(entries["Dockerfile"].contents, "FROM sha256:beef\nLABEL a=b\n");
 }
 
 }  // namespace

@@ -80,6 +80,22 @@ TEST(HardenedContainerConfig, RefusesWhatPrevuNeverRuns) {
   EXPECT_THAT(HardenedContainerConfig(bad_env).status().message(), HasSubstr("run.env"));
 }
 
+TEST(LabelDockerfile, AllLabelsInOneStepQuotedAgainstExpansion) {
+  absl::StatusOr<std::string> dockerfile = LabelDockerfile(
+      "sha256:beef", {{kLabelKey, "github/acme/shop#12"}, {"odd", "a \"b\" $HOME \\ c"}});
+
+  ASSERT_TRUE(dockerfile.ok()) << dockerfile.status();
+  EXPECT_EQ(*dockerfile,
+            "FROM sha256:beef\n"
+            "LABEL \"odd\"=\"a \\\"b\\\" \\$HOME \\\\ c\" \"prevu.key\"=\"github/acme/shop#12\" "
+            "\"prevu.managed\"=\"true\"\n");
+}
+
+TEST(LabelDockerfile, RefusesAControlCharacter) {
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      LabelDockerfile("sha256:beef", {{kLabelKey, "a\nRUN rm -rf /"}}).status()));
+}
+
 TEST(ContainerFromInspect, ReadsStateLabelsAndThePublishedPort) {
   nlohmann::json inspect = nlohmann::json::parse(R"({
     "Id": "c0ffee", "Name": "/prevu-x", "Image": "sha256:beef",
