@@ -15,10 +15,12 @@ namespace {
 constexpr size_t kMaxLabel = 63;  // RFC 1035 section 2.3.4
 constexpr size_t kSuffixBytes = 3;
 
-std::string Port(absl::string_view listen) {
+std::string Port(absl::string_view listen, absl::string_view scheme) {
+  absl::string_view default_port = scheme == "https" ? "443" : "80";
   size_t colon = listen.rfind(':');
-  absl::string_view port = colon == absl::string_view::npos ? "80" : listen.substr(colon + 1);
-  return port == "80" ? "" : absl::StrCat(":", port);
+  absl::string_view port =
+      colon == absl::string_view::npos ? default_port : listen.substr(colon + 1);
+  return port == default_port ? "" : absl::StrCat(":", port);
 }
 
 }  // namespace
@@ -44,10 +46,11 @@ std::string DnsLabel(absl::string_view text, size_t limit) {
   return label;
 }
 
-HostNames::HostNames(const controller::ProxyConfig& proxy)
+HostNames::HostNames(const controller::ProxyConfig& proxy, absl::string_view scheme)
     : template_(proxy.host_template),
       domain_(absl::AsciiStrToLower(proxy.domain)),
-      port_suffix_(Port(proxy.listen)) {}
+      scheme_(scheme),
+      port_suffix_(Port(proxy.listen, scheme)) {}
 
 std::string HostNames::Label(const controller::PreviewKey& key) const {
   absl::string_view repo = key.repo;
@@ -117,7 +120,7 @@ std::vector<std::string> HostNames::Assign(const std::vector<const controller::P
 }
 
 std::string HostNames::Url(const std::string& host) const {
-  return absl::StrCat("http://", host, port_suffix_);
+  return absl::StrCat(scheme_, "://", host, port_suffix_);
 }
 
 std::string HostNames::Host(absl::string_view label) const {

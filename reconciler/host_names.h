@@ -19,7 +19,9 @@ class HostNames {
  public:
   // Placeholders in the template: {number}, {repo} (the last path segment), {owner} (the path
   // before it), {provider}. Anything else is kept as text and sanitised.
-  explicit HostNames(const controller::ProxyConfig& proxy);
+  // URLs use `proxy.listen`'s port and `scheme` ("https" when previews are served over TLS; the
+  // caller then gives the TLS listener's address as `proxy.listen`).
+  explicit HostNames(const controller::ProxyConfig& proxy, absl::string_view scheme = "http");
 
   // The template expanded for `key` and made a DNS label: lower case, only [a-z0-9-], no
   // leading, trailing or doubled '-', at most 63 characters. Never empty.
@@ -35,7 +37,7 @@ class HostNames {
   std::vector<std::string> Assign(const std::vector<const controller::PreviewKey*>& keys,
                                   const std::vector<absl::string_view>& labels) const;
 
-  // "http://<host>:<proxy port>", without the port when it is 80.
+  // "<scheme>://<host>:<port>", without the port when it is the scheme's default (80 or 443).
   std::string Url(const std::string& host) const;
 
  private:
@@ -43,7 +45,8 @@ class HostNames {
 
   std::string template_;
   std::string domain_;
-  std::string port_suffix_;  // ":8080", or "" for port 80
+  std::string scheme_;       // "http" or "https"
+  std::string port_suffix_;  // ":8080", or "" for the scheme's default port
 };
 
 }  // namespace prevu::reconciler

@@ -239,7 +239,7 @@ std::optional<ActualContainer> PreviewJob::Exited(const ActualContainer& contain
 
 ContainerSpec PreviewJob::MakeContainerSpec() const {
   const controller::RepoConfig& config = *config_;
-  const controller::ResourceLimits& limits = context_.limits;
+  const controller::ResourceLimits& limits = input_.limits;
   ContainerSpec spec;
   spec.name = absl::StrCat("prevu-", DnsLabel(input_.key_text, kNamePart), "-",
                            input_.spec_hash.substr(0, 8), "-", UniqueSuffix());

@@ -52,7 +52,6 @@ struct JobContext {
   ContainerRuntime* runtime = nullptr;
   SourceFetcher* fetcher = nullptr;
   HealthProbe* probe = nullptr;
-  controller::ResourceLimits limits;
   std::string work_dir;  // fetched trees go below it, and are removed after the build
   absl::Duration health_timeout = absl::Seconds(60);
   absl::Duration health_interval = absl::Milliseconds(250);
@@ -67,6 +66,8 @@ class PreviewJob {
     controller::PreviewSpec spec;
     std::string spec_hash;
     std::optional<controller::Secret> token;
+    // The host's defaults and maxima at the time the job was queued (a reload may change them).
+    controller::ResourceLimits limits;
     // Start from this image and these settings instead of fetching and building, when set.
     std::string image_id;
     std::shared_ptr<const controller::RepoConfig> config;

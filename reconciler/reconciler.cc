@@ -65,11 +65,10 @@ Reconciler::Reconciler(controller::DesiredStore* store, ContainerRuntime* runtim
       clock_(clock),
       publisher_(publisher),
       options_(std::move(options)),
-      route_table_(HostNames(config_.proxy)) {
+      route_table_(HostNames(config_.proxy, options_.url_scheme)) {
   job_context_.runtime = runtime;
   job_context_.fetcher = fetcher;
   job_context_.probe = options_.probe != nullptr ? options_.probe : &http_probe_;
-  job_context_.limits = config_.resources;
   job_context_.work_dir =
       options_.work_dir.empty() ? config_.state.dir + "/work" : options_.work_dir;
   job_context_.health_timeout = options_.health_timeout;
@@ -155,10 +154,40 @@ void Reconciler::Loop() {
   }
 }
 
+void Reconciler::SetConfig(const controller::HostConfig& config) {
+  absl::MutexLock lock(&mu_);
+  next_config_ = config;
+  wake_ = true;
+}
+
+void Reconciler::TakeConfig() {
+  std::optional<controller::HostConfig> next;
+  {
+    absl::MutexLock lock(&mu_);
+    next.swap(next_config_);
+  }
+  if (!next) {
+    return;
+  }
+  if (!(config_.resources == next->resources)) {
+    // The limits are part of every spec hash: recompute them all, so previews are recreated.
+    for (auto& [key, entry] : entries_) {
+      entry.hash_generation = -1;
+    }
+  }
+  config_.resources = next->resources;
+  config_.reconcile.interval = next->reconcile.interval;
+  config_.repos = std::move(next->repos);
+  log::Info("reconciler configuration reloaded")
+      .With("interval", Text(absl::FormatDuration(config_.reconcile.interval)))
+      .With("repos", config_.repos.size());
+}
+
 void Reconciler::Pass() {
   uint64_t pass = ++pass_id_;
   auto started = std::chrono::steady_clock::now();
   absl::Time now = clock_->Now();
+  TakeConfig();
 
   // Job results first, and written, so that the store's statuses are the loop's.
   ApplyReports(now);
@@ -494,6 +523,7 @@ void Reconciler::StartJob(Entry& entry, const Action& action, absl::Time now) {
   }
 
   PreviewJob::Input input{entry.key, entry.key_text, preview->spec, action.spec_hash};
+  input.limits = config_.resources;
   const controller::RepoEntry* repo = config_.FindRepo(entry.key.provider, entry.key.repo);
   if (repo != nullptr) {
     input.token = repo->git_token;
@@ -525,21 +555,54 @@ void Reconciler::Publish(const Plan& plan, const std::vector<DesiredPreview>& de
   std::vector<RouteTableBuilder::Target> targets;
   targets.reserve(plan.routes.size());
   for (const RouteTarget& target : plan.routes) {
-    targets.push_back(RouteTableBuilder::Target{&desired[target.preview].preview->key,
-                                                described_[target.preview]->label, target.ready,
-                                                target.upstream_host, target.upstream_port});
+    const controller::PreviewKey& key = desired[target.preview].preview->key;
+    targets.push_back(RouteTableBuilder::Target{&key, described_[target.preview]->label,
+                                                target.ready, target.upstream_host,
+                                                target.upstream_port, RouteAuthFor(key)});
   }
   std::optional<std::vector<proxy::Route>> table = route_table_.Update(targets);
-  if (!table) {
-    return;  // the proxy serves this very table, and the statuses say so
+  if (table) {
+    for (size_t i = 0; i < table->size(); ++i) {
+      const proxy::Route& route = (*table)[i];
+      Entry& entry = *described_[plan.routes[i].preview];
+      entry.dirty |= NoteRoute(entry, route.host, route.ready, now);
+    }
+    publisher_->Publish(*std::move(table));
   }
+  // Otherwise the proxy serves this very table, and the statuses say so; certificates move on
+  // their own, so they are looked at on every pass.
+  if (options_.certificate_status) {
+    for (const RouteTarget& target : plan.routes) {
+      Entry& entry = *described_[target.preview];
+      entry.dirty |= NoteCertificate(entry, entry.url_host, now);
+    }
+  }
+}
 
-  for (size_t i = 0; i < table->size(); ++i) {
-    const proxy::Route& route = (*table)[i];
-    Entry& entry = *described_[plan.routes[i].preview];
-    entry.dirty |= NoteRoute(entry, route.host, route.ready, now);
+proxy::RouteAuth Reconciler::RouteAuthFor(const controller::PreviewKey& key) const {
+  const controller::RepoEntry* repo = config_.FindRepo(key.provider, key.repo);
+  if (repo == nullptr || !repo->auth_mode) {
+    return proxy::RouteAuth::kDefault;
   }
-  publisher_->Publish(*std::move(table));
+  switch (*repo->auth_mode) {
+    case controller::AuthMode::kNone:
+      return proxy::RouteAuth::kNone;
+    case controller::AuthMode::kPassword:
+      return proxy::RouteAuth::kPassword;
+    case controller::AuthMode::kForward:
+      return proxy::RouteAuth::kForward;
+    case controller::AuthMode::kBypassToken:
+      return proxy::RouteAuth::kBypassToken;
+  }
+  return proxy::RouteAuth::kDefault;
+}
+
+bool Reconciler::NoteCertificate(Entry& entry, const std::string& host, absl::Time now) {
+  if (host.empty()) {
+    return false;
+  }
+  CertificateCondition cert = options_.certificate_status(host);
+  return Update(entry.status, "CertReady", cert.ready, cert.reason, cert.message, now);
 }
 
 bool Reconciler::NoteRoute(Entry& entry, const std::string& host, bool ready, absl::Time now) {

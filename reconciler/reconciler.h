@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +32,14 @@
 
 namespace prevu::reconciler {
 
+// What the TLS side knows of a host's certificate, for the preview's CertReady condition.
+struct CertificateCondition {
+  bool ready = false;
+  std::string reason;   // CamelCase: Issued, Pending, Failed, RateLimited, ...
+  std::string message;  // a sentence; on failure, the CA's own words
+};
+using CertificateStatusFn = std::function<CertificateCondition(const std::string& host)>;
+
 struct ReconcilerOptions {
   // How long a started container may take to answer its health check before the preview fails.
   absl::Duration health_timeout = absl::Seconds(60);
@@ -41,6 +51,12 @@ struct ReconcilerOptions {
   DiffOptions diff;
   // While Docker cannot be listed, passes are retried from 1s, doubling up to this.
   absl::Duration docker_retry_max = absl::Seconds(30);
+  // "https" when previews are served over TLS: their URLs then use it (and the port of the
+  // `[proxy] listen` the reconciler is given, which is then the TLS listener's).
+  std::string url_scheme = "http";
+  // With ACME: the certificate state of a host, shown as the CertReady condition. Called on the
+  // loop thread for every routed preview on every pass; must be cheap and thread-safe.
+  CertificateStatusFn certificate_status;
 };
 
 class Reconciler {
@@ -60,6 +76,12 @@ class Reconciler {
 
   // Stops the loop, cancels running jobs and waits for them. Idempotent.
   void Stop();
+
+  // A reloaded host configuration. From the next pass, its resource limits, reconcile interval
+  // and `[[repos]]` entries (clone URL, git token, access mode) apply; the rest is what the
+  // Reconciler was made with. New limits change every preview's spec hash, so previews are
+  // rebuilt with them. Thread-safe.
+  void SetConfig(const controller::HostConfig& config);
 
   // Asks for a pass as soon as possible. Thread-safe, never blocks.
   void Wake();
@@ -107,6 +129,9 @@ class Reconciler {
   void StartJob(Entry& entry, const Action& action, absl::Time now);
   void Publish(const Plan& plan, const std::vector<DesiredPreview>& desired, absl::Time now);
   bool NoteRoute(Entry& entry, const std::string& host, bool ready, absl::Time now);
+  bool NoteCertificate(Entry& entry, const std::string& host, absl::Time now);
+  proxy::RouteAuth RouteAuthFor(const controller::PreviewKey& key) const;
+  void TakeConfig();
   void WriteStatuses();
   void DropUnseen(uint64_t pass);
   void NoteListing(const absl::Status& listed);
@@ -115,7 +140,7 @@ class Reconciler {
 
   controller::DesiredStore* const store_;
   ContainerRuntime* const runtime_;
-  const controller::HostConfig config_;
+  controller::HostConfig config_;  // loop thread only, after Start()
   const base::Clock* const clock_;
   proxy::RoutePublisher* const publisher_;
   const ReconcilerOptions options_;
@@ -132,6 +157,7 @@ class Reconciler {
 
   mutable absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = true;
+  std::optional<controller::HostConfig> next_config_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<JobReport> reports_ ABSL_GUARDED_BY(mu_);
   std::string problem_ ABSL_GUARDED_BY(mu_);

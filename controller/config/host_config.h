@@ -50,6 +50,8 @@ struct ResourceLimits {
   double max_cpus = 2.0;
   int64_t default_pids = 256;
   int64_t max_pids = 1024;
+
+  bool operator==(const ResourceLimits&) const = default;
 };
 
 struct GitHubConfig {

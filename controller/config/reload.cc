@@ -1,6 +1,7 @@
 // Reload planning; see reload.h.
 #include "controller/config/reload.h"
 
+#include <optional>
 #include <utility>
 
 namespace prevu::controller {
@@ -10,6 +11,17 @@ namespace {
 template <typename T>
 void KeepFixed(const char* name, const T& running, T& next, std::vector<std::string>& restart) {
   if (!(running == next)) {
+    restart.emplace_back(name);
+    next = running;
+  }
+}
+
+// Secrets compare by value; an absent one differs from any present one.
+void KeepFixed(const char* name, const std::optional<Secret>& running, std::optional<Secret>& next,
+               std::vector<std::string>& restart) {
+  bool same = running.has_value() == next.has_value() &&
+              (!running.has_value() || running->reveal() == next->reveal());
+  if (!same) {
     restart.emplace_back(name);
     next = running;
   }
@@ -38,6 +50,14 @@ ReloadPlan PlanReload(const HostConfig& running, HostConfig next) {
   KeepFixed("[tls] acme_directory", running.tls.acme_directory, next.tls.acme_directory, restart);
   KeepFixed("[tls] acme_email", running.tls.acme_email, next.tls.acme_email, restart);
   KeepFixed("[tls] acme_ca_file", running.tls.acme_ca_file, next.tls.acme_ca_file, restart);
+  // The proxy builds its access control once, at start.
+  KeepFixed("[auth] mode", running.auth.mode, next.auth.mode, restart);
+  KeepFixed("[auth] password", running.auth.password, next.auth.password, restart);
+  KeepFixed("[auth] forward_url", running.auth.forward_url, next.auth.forward_url, restart);
+  KeepFixed("[auth] forward_response_headers", running.auth.forward_response_headers,
+            next.auth.forward_response_headers, restart);
+  KeepFixed("[auth] bypass_token", running.auth.bypass_token, next.auth.bypass_token, restart);
+  KeepFixed("[auth] cookie_ttl", running.auth.cookie_ttl, next.auth.cookie_ttl, restart);
   plan.config = std::move(next);
   return plan;
 }

@@ -1,7 +1,7 @@
 // What a SIGHUP reload may change while Prevu runs, and what needs a restart. Listening
-// addresses, the state directory, the Docker socket and the names previews are served under are
-// fixed for the life of the process; secrets, the allow-list, access control, resource limits and
-// the reconcile interval apply at once.
+// addresses, the state directory, the Docker socket, the names previews are served under, TLS and
+// access control are fixed for the life of the process; the webhook secrets, the admin token,
+// `[[repos]]`, the resource limits and the reconcile interval apply at once.
 #pragma once
 
 #include <string>

@@ -18,7 +18,6 @@ TEST(PlanReloadTest, LiveKeysTakeTheNewValue) {
   next.reconcile.interval = absl::Seconds(30);
   next.resources.default_memory_bytes = int64_t{256} << 20;
   next.repos.push_back({.provider = Provider::kGitHub, .name = "acme/shop"});
-  next.auth.mode = AuthMode::kPassword;
 
   ReloadPlan plan = PlanReload(running, next);
   EXPECT_THAT(plan.restart, IsEmpty());
@@ -27,7 +26,6 @@ TEST(PlanReloadTest, LiveKeysTakeTheNewValue) {
   EXPECT_EQ(plan.config.reconcile.interval, absl::Seconds(30));
   EXPECT_EQ(plan.config.resources.default_memory_bytes, int64_t{256} << 20);
   ASSERT_EQ(plan.config.repos.size(), 1u);
-  EXPECT_EQ(plan.config.auth.mode, AuthMode::kPassword);
 }
 
 TEST(PlanReloadTest, FixedKeysKeepTheRunningValueAndAreNamed) {
@@ -37,11 +35,13 @@ TEST(PlanReloadTest, FixedKeysKeepTheRunningValueAndAreNamed) {
   next.proxy.domain = "preview.example.com";
   next.state.dir = "/elsewhere";
   next.tls.listen = "0.0.0.0:443";
+  next.auth.password = Secret("new password");
   next.github.webhook_secret = Secret("applied anyway");
 
   ReloadPlan plan = PlanReload(running, next);
-  EXPECT_THAT(plan.restart,
-              ElementsAre("[api] listen", "[proxy] domain", "[state] dir", "[tls] listen"));
+  EXPECT_THAT(plan.restart, ElementsAre("[api] listen", "[proxy] domain", "[state] dir",
+                                        "[tls] listen", "[auth] password"));
+  EXPECT_FALSE(plan.config.auth.password.has_value());
   EXPECT_EQ(plan.config.api.listen, running.api.listen);
   EXPECT_EQ(plan.config.proxy.domain, running.proxy.domain);
   EXPECT_EQ(plan.config.state.dir, running.state.dir);

@@ -4,6 +4,7 @@
 // adoption.
 #include "reconciler/reconciler.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -49,8 +50,8 @@ class ReconcilerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void StartLoop(absl::Duration health_timeout = absl::Seconds(30)) {
-    ReconcilerOptions options;
+  void StartLoop(absl::Duration health_timeout = absl::Seconds(30),
+                 ReconcilerOptions options = {}) {
     options.probe = &probe_;
     options.health_timeout = health_timeout;
     options.health_interval = absl::Milliseconds(5);
@@ -534,6 +535,63 @@ TEST_F(ReconcilerTest, ObjectsOfUnknownPreviewsAreRemoved) {
   StartLoop();
 
   EXPECT_TRUE(WaitFor([&] { return runtime_.State().networks.empty(); }));
+}
+
+TEST_F(ReconcilerTest, ReloadedLimitsRecreatePreviewsWithThem) {
+  StartLoop();
+  Push(12, kSha1);
+  ASSERT_TRUE(WaitForPhase(12, Phase::kReady));
+  int builds = runtime_.builds_started();
+
+  controller::HostConfig reloaded = config_;
+  reloaded.resources.default_memory_bytes = int64_t{96} << 20;
+  loop_->SetConfig(reloaded);
+
+  ASSERT_TRUE(WaitFor([&] { return runtime_.LastSpec().memory_bytes == int64_t{96} << 20; }));
+  ASSERT_TRUE(WaitForPhase(12, Phase::kReady));
+  EXPECT_GT(runtime_.builds_started(), builds);
+}
+
+TEST_F(ReconcilerTest, RoutesCarryTheRepositorysAccessModeAndFollowAReload) {
+  StartLoop();
+  Push(12, kSha1);
+  ASSERT_TRUE(WaitForPhase(12, Phase::kReady));
+  ASSERT_EQ(publisher_.routes().size(), 1u);
+  EXPECT_EQ(publisher_.routes()[0].auth, proxy::RouteAuth::kDefault);
+
+  controller::HostConfig reloaded = config_;
+  reloaded.repos.push_back({.provider = controller::Provider::kGitHub,
+                            .name = "ACME/shop",
+                            .auth_mode = controller::AuthMode::kPassword});
+  loop_->SetConfig(reloaded);
+  EXPECT_TRUE(WaitFor([&] {
+    std::vector<proxy::Route> routes = publisher_.routes();
+    return routes.size() == 1 && routes[0].auth == proxy::RouteAuth::kPassword;
+  }));
+}
+
+TEST_F(ReconcilerTest, HttpsUrlsAndTheCertificateConditionComeFromTheTlsSide) {
+  config_.proxy.listen = "0.0.0.0:443";
+  ReconcilerOptions options;
+  options.url_scheme = "https";
+  std::atomic<bool> issued{false};
+  options.certificate_status = [&issued](const std::string& host) {
+    if (issued) {
+      return CertificateCondition{true, "Issued", host + " has a certificate."};
+    }
+    return CertificateCondition{false, "Failed", "urn:ietf:params:acme:error:dns: no A record"};
+  };
+  StartLoop(absl::Seconds(30), options);
+  Push(12, kSha1);
+  ASSERT_TRUE(WaitForPhase(12, Phase::kReady));
+  EXPECT_EQ(Status(12).url, "https://pr-12-shop.localhost");
+  ASSERT_TRUE(WaitFor([&] { return Condition(12, "CertReady").reason == "Failed"; }));
+  EXPECT_EQ(Condition(12, "CertReady").status, "False");
+  EXPECT_THAT(Condition(12, "CertReady").message, HasSubstr("no A record"));
+
+  issued = true;
+  ASSERT_TRUE(WaitFor([&] { return Condition(12, "CertReady").status == "True"; }));
+  EXPECT_EQ(Condition(12, "CertReady").message, "pr-12-shop.localhost has a certificate.");
 }
 
 }  // namespace
