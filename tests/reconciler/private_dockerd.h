@@ -1,11 +1,13 @@
 // A Docker daemon of a test's own, which the test may stop and start at will: other tests share
 // the daemon at /var/run/docker.sock and must never see it go away. It has its own socket, data
 // root, exec root (and so its own containerd) and pid file below one temporary directory, and
-// networking that cannot disturb the shared daemon: no default bridge, no iptables rules, and
-// preview networks from an address pool of its own.
+// a network namespace of its own: a dockerd deletes the host's docker0 when its own default
+// bridge is another (or none), so it must not share the shared daemon's namespace. The test
+// process enters that namespace too, so the published ports it probes are the private daemon's.
 #pragma once
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/types.h>
@@ -31,8 +33,13 @@ namespace prevu::reconciler {
 
 class PrivateDockerd {
  public:
-  // Makes the directory; nothing runs until Start().
+  // Makes the directory and moves the calling thread, and every thread and child process it
+  // starts from now on, into a new network namespace with only a loopback interface. Construct
+  // it before any thread that uses the network. Nothing runs until Start().
   PrivateDockerd() {
+    if (unshare(CLONE_NEWNET) != 0 || std::system("ip link set lo up") != 0) {
+      return;  // dir_ stays empty: Start() fails and says so
+    }
     // Below /tmp and short: a Unix socket path may have at most 107 bytes.
     char pattern[] = "/tmp/prevu-dk-XXXXXX";
     if (mkdtemp(pattern) != nullptr) {
@@ -59,14 +66,16 @@ class PrivateDockerd {
   // networks and images it had) and waits until it answers. The error carries its log's tail.
   absl::Status Start(absl::Duration timeout = absl::Seconds(90)) {
     if (dir_.empty()) {
-      return absl::InternalError("cannot make a directory for the private dockerd below /tmp");
+      return absl::InternalError(
+          "cannot make a network namespace (needs root) or a directory below /tmp for the "
+          "private dockerd");
     }
     socket_ = dir_ + "/docker.sock";
     std::vector<std::string> args = {
         "dockerd", "--host", host(), "--data-root", dir_ + "/data", "--exec-root", dir_ + "/exec",
         "--pidfile", dir_ + "/docker.pid",
-        // The shared daemon owns docker0 and the iptables chains; this one touches neither.
-        // Published ports still work through docker-proxy, which listens on 127.0.0.1.
+        // No iptables rules (those are the host's, whatever the namespace). Published ports work
+        // through docker-proxy, which listens on 127.0.0.1 of this namespace.
         "--bridge=none", "--iptables=false", "--ip-masq=false", "--default-address-pool",
         "base=10.213.0.0/16,size=24"};
     pid_ = fork();
