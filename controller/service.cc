@@ -20,6 +20,10 @@
 #include "controller/config/reload.h"
 #include "controller/config/units.h"
 #include "controller/desired_store.h"
+#include "proxy/acme/acme_client.h"
+#include "proxy/acme/certificate_manager.h"
+#include "proxy/acme/challenge_store.h"
+#include "proxy/auth/auth_settings.h"
 #include "proxy/proxy_server.h"
 #include "reconciler/docker/docker_runtime.h"
 #include "reconciler/git/git_source_fetcher.h"
@@ -33,21 +37,33 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 // Adds the apex host, `[proxy] domain` itself, to every set of routes the reconciler publishes:
-// the dashboard, the API and the webhook receivers are reached through the proxy's port.
+// the dashboard, the API and the webhook receivers are reached through the proxy's port. With
+// ACME, the published host names are the only names certificates are requested for.
 class ApexRoutePublisher : public proxy::RoutePublisher {
  public:
-  ApexRoutePublisher(proxy::RoutePublisher* next, proxy::Route apex)
-      : next_(next), apex_(std::move(apex)) {}
+  // `certificates` may be null (no ACME).
+  ApexRoutePublisher(proxy::RoutePublisher* next, proxy::Route apex,
+                     proxy::acme::CertificateManager* certificates)
+      : next_(next), apex_(std::move(apex)), certificates_(certificates) {}
 
   void Publish(std::vector<proxy::Route> routes) override {
     // First one wins in the proxy: the apex goes first, so a preview cannot shadow it.
     routes.insert(routes.begin(), apex_);
+    if (certificates_ != nullptr) {
+      std::vector<std::string> names;
+      names.reserve(routes.size());
+      for (const proxy::Route& route : routes) {
+        names.push_back(route.host);
+      }
+      certificates_->SetNames(names);
+    }
     next_->Publish(std::move(routes));
   }
 
  private:
   proxy::RoutePublisher* const next_;
   const proxy::Route apex_;
+  proxy::acme::CertificateManager* const certificates_;
 };
 
 // Where to connect to reach a server listening on `host`: a wildcard becomes loopback.
@@ -59,6 +75,37 @@ std::string ConnectHost(const std::string& host) {
     return "::1";
   }
   return host;
+}
+
+proxy::AuthMode ProxyAuthMode(AuthMode mode) {
+  switch (mode) {
+    case AuthMode::kNone:
+      return proxy::AuthMode::kNone;
+    case AuthMode::kPassword:
+      return proxy::AuthMode::kPassword;
+    case AuthMode::kForward:
+      return proxy::AuthMode::kForward;
+    case AuthMode::kBypassToken:
+      return proxy::AuthMode::kBypassToken;
+  }
+  return proxy::AuthMode::kNone;
+}
+
+// `[auth]` as the proxy takes it. The secrets were resolved when the file was read.
+proxy::AuthSettings ProxyAuthSettings(const AuthConfig& auth, std::string cookie_key) {
+  proxy::AuthSettings settings;
+  settings.mode = ProxyAuthMode(auth.mode);
+  if (auth.password) {
+    settings.password = auth.password->reveal();
+  }
+  settings.forward_url = auth.forward_url;
+  settings.forward_response_headers = auth.forward_response_headers;
+  if (auth.bypass_token) {
+    settings.bypass_token = auth.bypass_token->reveal();
+  }
+  settings.cookie_ttl = auth.cookie_ttl;
+  settings.cookie_key = std::move(cookie_key);
+  return settings;
 }
 
 }  // namespace
@@ -74,9 +121,12 @@ class Service::Impl {
 
   int api_port() const { return api_server_ ? api_server_->port() : 0; }
   int proxy_port() const { return proxy_ ? proxy_->port() : 0; }
+  int tls_port() const { return proxy_ ? proxy_->tls_port() : 0; }
 
  private:
   absl::Status StartProxy();
+  absl::Status ConfigureProxy(proxy::ProxyConfig& proxy_config);
+  absl::Status StartCertificates();
   absl::Status StartApi();
   absl::Status StartReconciler();
 
@@ -88,6 +138,9 @@ class Service::Impl {
   base::MetricsRegistry metrics_;
   std::unique_ptr<DesiredStore> store_;
   std::unique_ptr<proxy::ProxyServer> proxy_;
+  proxy::ChallengeStore challenges_;
+  std::unique_ptr<proxy::acme::AcmeClient> acme_;
+  std::unique_ptr<proxy::acme::CertificateManager> certificates_;
   std::unique_ptr<ApexRoutePublisher> publisher_;
   std::unique_ptr<api::ApiService> api_service_;
   std::unique_ptr<api::HttpServer> api_server_;
@@ -123,6 +176,7 @@ absl::Status Service::Impl::Start() {
       .With("config", config_path_.empty() ? "built-in defaults" : config_path_)
       .With("api_port", api_port())
       .With("proxy_port", proxy_port())
+      .With("tls_port", tls_port())
       .With("domain", config_.proxy.domain)
       .With("state_dir", config_.state.dir);
   return absl::OkStatus();
@@ -155,18 +209,19 @@ absl::Status Service::Impl::StartApi() {
 }
 
 absl::Status Service::Impl::StartProxy() {
-  absl::StatusOr<ListenAddress> listen = ParseListenAddress(config_.proxy.listen);
-  if (!listen.ok()) {
-    return listen.status();
-  }
   proxy::ProxyConfig proxy_config;
-  proxy_config.listen_host = listen->host;
-  proxy_config.listen_port = static_cast<uint16_t>(listen->port);
-  proxy_config.threads = config_.proxy.threads;
-  proxy_config.noindex = config_.proxy.noindex;
+  if (absl::Status s = ConfigureProxy(proxy_config); !s.ok()) {
+    return s;
+  }
   proxy_ = std::make_unique<proxy::ProxyServer>(proxy_config, &metrics_);
+  if (absl::Status s = StartCertificates(); !s.ok()) {
+    return s;
+  }
   if (absl::Status s = proxy_->Start(); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("[proxy] listen: ", s.message()));
+  }
+  if (certificates_ != nullptr) {
+    certificates_->Start();
   }
 
   absl::StatusOr<ListenAddress> api_listen = ParseListenAddress(config_.api.listen);
@@ -176,9 +231,72 @@ absl::Status Service::Impl::StartProxy() {
   apex.upstream_host = ConnectHost(api_listen.ok() ? api_listen->host : "127.0.0.1");
   apex.upstream_port = static_cast<uint16_t>(api_port());
   apex.max_body_bytes = 25ll << 20;  // a webhook may be as large as GitHub allows
-  publisher_ = std::make_unique<ApexRoutePublisher>(proxy_->routes(), apex);
+  // The forges' webhooks and the API have their own checks; preview access control is not theirs.
+  apex.auth = proxy::RouteAuth::kNone;
+  publisher_ = std::make_unique<ApexRoutePublisher>(proxy_->routes(), apex, certificates_.get());
   publisher_->Publish({});  // the apex answers before the first reconcile pass
   return absl::OkStatus();
+}
+
+absl::Status Service::Impl::ConfigureProxy(proxy::ProxyConfig& proxy_config) {
+  absl::StatusOr<ListenAddress> listen = ParseListenAddress(config_.proxy.listen);
+  if (!listen.ok()) {
+    return listen.status();
+  }
+  proxy_config.listen_host = listen->host;
+  proxy_config.listen_port = static_cast<uint16_t>(listen->port);
+  proxy_config.threads = config_.proxy.threads;
+  proxy_config.noindex = config_.proxy.noindex;
+
+  if (config_.tls.enabled) {
+    absl::StatusOr<ListenAddress> tls = ParseListenAddress(config_.tls.listen);
+    if (!tls.ok()) {
+      return absl::Status(tls.status().code(),
+                          absl::StrCat("[tls] listen: ", tls.status().message()));
+    }
+    proxy_config.tls_listen =
+        proxy::TlsListen{.host = tls->host, .port = static_cast<uint16_t>(tls->port)};
+  }
+
+  // The cookie key stays in the state directory, so sessions survive a restart.
+  absl::StatusOr<std::string> cookie_key = proxy::LoadOrCreateCookieKey(config_.state.dir);
+  if (!cookie_key.ok()) {
+    return cookie_key.status();
+  }
+  proxy_config.auth = ProxyAuthSettings(config_.auth, *std::move(cookie_key));
+  return absl::OkStatus();
+}
+
+absl::Status Service::Impl::StartCertificates() {
+  if (!config_.tls.enabled) {
+    return absl::OkStatus();
+  }
+  if (!config_.tls.cert_file.empty()) {
+    absl::Status installed =
+        proxy_->certificates()->InstallFiles(config_.tls.cert_file, config_.tls.key_file);
+    return installed.ok() ? installed
+                          : absl::Status(installed.code(),
+                                         absl::StrCat("[tls] cert_file: ", installed.message()));
+  }
+
+  proxy_->SetChallengeStore(&challenges_);
+  absl::StatusOr<std::unique_ptr<proxy::acme::AcmeClient>> client =
+      proxy::acme::AcmeClient::Create({.directory_url = config_.tls.acme_directory,
+                                       .email = config_.tls.acme_email,
+                                       .ca_file = config_.tls.acme_ca_file,
+                                       .account_key_path = config_.state.dir + "/acme-account.key",
+                                       .challenges = &challenges_});
+  if (!client.ok()) {
+    return absl::Status(client.status().code(),
+                        absl::StrCat("[tls] ACME: ", client.status().message()));
+  }
+  acme_ = *std::move(client);
+  certificates_ = std::make_unique<proxy::acme::CertificateManager>(
+      proxy::acme::CertificateManagerOptions{.state_dir = config_.state.dir,
+                                             .issuer = acme_.get(),
+                                             .sink = proxy_->certificates(),
+                                             .registry = &metrics_});
+  return certificates_->Load();
 }
 
 absl::Status Service::Impl::StartReconciler() {
@@ -189,17 +307,29 @@ absl::Status Service::Impl::StartReconciler() {
       std::make_unique<reconciler::git::GitSourceFetcher>(reconciler::git::GitFetcher::Options{});
 
   // The preview URLs carry the proxy's real port (it may differ from the configured one with
-  // port 0).
+  // port 0), and with TLS the HTTPS listener's.
   HostConfig reconciler_config = config_;
-  absl::StatusOr<ListenAddress> listen = ParseListenAddress(config_.proxy.listen);
+  reconciler::ReconcilerOptions options;
+  bool https = config_.tls.enabled;
+  absl::StatusOr<ListenAddress> listen =
+      ParseListenAddress(https ? config_.tls.listen : config_.proxy.listen);
   if (listen.ok()) {
     reconciler_config.proxy.listen = absl::StrCat(
         absl::StrContains(listen->host, ':') ? absl::StrCat("[", listen->host, "]") : listen->host,
-        ":", proxy_port());
+        ":", https ? tls_port() : proxy_port());
   }
-  reconciler_ = std::make_unique<reconciler::Reconciler>(store_.get(), runtime_.get(),
-                                                         fetcher_.get(), publisher_.get(),
-                                                         reconciler_config, base::Clock::Real());
+  if (https) {
+    options.url_scheme = "https";
+  }
+  if (certificates_ != nullptr) {
+    options.certificate_status = [certificates = certificates_.get()](const std::string& host) {
+      proxy::acme::CertificateStatus status = certificates->Status(host);
+      return reconciler::CertificateCondition{status.ready, status.reason, status.message};
+    };
+  }
+  reconciler_ = std::make_unique<reconciler::Reconciler>(
+      store_.get(), runtime_.get(), fetcher_.get(), publisher_.get(), reconciler_config,
+      base::Clock::Real(), std::move(options));
   return reconciler_->Start();
 }
 
@@ -212,6 +342,9 @@ void Service::Impl::Stop() {
   // Stop taking new work first, then finish what is in flight, then release the store.
   if (reconciler_ != nullptr) {
     reconciler_->Stop();
+  }
+  if (certificates_ != nullptr) {
+    certificates_->Stop();
   }
   if (proxy_ != nullptr) {
     proxy_->Drain();
@@ -235,6 +368,9 @@ absl::Status Service::Impl::Reload() {
   for (const std::string& key : plan.restart) {
     log::Warn("configuration key changed; it takes effect after a restart").With("key", key);
   }
+  if (reconciler_ != nullptr) {
+    reconciler_->SetConfig(plan.config);
+  }
   holder_.Set(std::move(plan.config));
   return absl::OkStatus();
 }
@@ -249,6 +385,7 @@ void Service::Stop() { impl_->Stop(); }
 absl::Status Service::Reload() { return impl_->Reload(); }
 int Service::api_port() const { return impl_->api_port(); }
 int Service::proxy_port() const { return impl_->proxy_port(); }
+int Service::tls_port() const { return impl_->tls_port(); }
 
 namespace {
 

@@ -37,6 +37,7 @@ class Service {
   // The ports actually bound (useful when the configuration asked for port 0).
   int api_port() const;
   int proxy_port() const;
+  int tls_port() const;  // 0 without TLS
 
   class Impl;
 
