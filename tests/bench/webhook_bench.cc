@@ -22,6 +22,7 @@
 #include "absl/strings/str_replace.h"
 #include "api/api_service.h"
 #include "api/http_server.h"
+#include "controller/config/config_holder.h"
 #include "controller/desired_store.h"
 #include "tests/api/http_test_client.h"
 #include "tests/api/webhook_test_util.h"
@@ -111,7 +112,8 @@ int Run(const Options& options) {
     std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
     return 1;
   }
-  ApiService service(&config, store->get(), &metrics, base::Clock::Real(), nullptr);
+  controller::ConfigHolder holder(config);
+  ApiService service(&holder, store->get(), &metrics, base::Clock::Real(), nullptr);
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start({.listen = "127.0.0.1:0", .threads = options.server_threads}, &service);
   if (!server.ok()) {

@@ -82,8 +82,8 @@ TEST(DashboardE2eTest, ShowsAPreviewFromAWebhookInHeadlessChromium) {
 
   std::filesystem::create_directories("artefacts");
   std::string prefix = std::filesystem::absolute("artefacts/dashboard").string();
-  CommandResult browser = RunCommand(absl::StrCat("node ", kScript, " http://127.0.0.1:", api_port, "/ '",
-                                           key, "' ready ", prefix));
+  CommandResult browser = RunCommand(absl::StrCat("node ", kScript, " http://127.0.0.1:", api_port,
+                                                  "/ '", key, "' ready ", prefix));
   EXPECT_EQ(browser.exit_code, 0) << browser.output;
   EXPECT_TRUE(std::filesystem::exists(prefix + "-desktop.png"));
   EXPECT_TRUE(std::filesystem::exists(prefix + "-phone.png"));

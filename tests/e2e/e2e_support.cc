@@ -4,14 +4,19 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <openssl/hmac.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -171,11 +176,10 @@ std::string GitRemote::head() const {
   return std::string(absl::StripAsciiWhitespace(result.output));
 }
 
-HttpResult Http(int port, const std::string& method, const std::string& host,
-                const std::string& target,
-                const std::vector<std::pair<std::string, std::string>>& headers,
-                const std::string& body) {
-  HttpResult result;
+namespace {
+
+// A socket connected to 127.0.0.1:`port` with 5 s send and receive timeouts, or -1 with `error`.
+int ConnectLoopback(int port, std::string* error) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval timeout{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
@@ -185,11 +189,17 @@ HttpResult Http(int port, const std::string& method, const std::string& host,
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    *error = absl::StrCat("connect to port ", port, ": ", std::strerror(errno));
     ::close(fd);
-    result.error = absl::StrCat("connect to port ", port, ": ", std::strerror(errno));
-    return result;
+    return -1;
   }
+  return fd;
+}
 
+std::string RequestText(const std::string& method, const std::string& host,
+                        const std::string& target,
+                        const std::vector<std::pair<std::string, std::string>>& headers,
+                        const std::string& body) {
   std::string request =
       absl::StrCat(method, " ", target, " HTTP/1.1\r\nHost: ", host,
                    "\r\nConnection: close\r\nContent-Length: ", body.size(), "\r\n");
@@ -197,6 +207,32 @@ HttpResult Http(int port, const std::string& method, const std::string& host,
     absl::StrAppend(&request, name, ": ", value, "\r\n");
   }
   absl::StrAppend(&request, "\r\n", body);
+  return request;
+}
+
+// OpenSSL's queued errors as one line.
+std::string TlsErrors() {
+  std::string text;
+  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) {
+    char line[256];
+    ERR_error_string_n(e, line, sizeof(line));
+    absl::StrAppend(&text, text.empty() ? "" : "; ", line);
+  }
+  return text;
+}
+
+}  // namespace
+
+HttpResult Http(int port, const std::string& method, const std::string& host,
+                const std::string& target,
+                const std::vector<std::pair<std::string, std::string>>& headers,
+                const std::string& body) {
+  HttpResult result;
+  int fd = ConnectLoopback(port, &result.error);
+  if (fd < 0) {
+    return result;
+  }
+  std::string request = RequestText(method, host, target, headers, body);
   for (size_t sent = 0; sent < request.size();) {
     ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) {
@@ -223,6 +259,78 @@ HttpResult Http(int port, const std::string& method, const std::string& host,
   }
   ::close(fd);
   return ParseResponse(raw);
+}
+
+HttpResult Https(int port, const std::string& host, const std::string& target,
+                 const std::string& ca_file) {
+  HttpResult result;
+  int fd = ConnectLoopback(port, &result.error);
+  if (fd < 0) {
+    return result;
+  }
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL* ssl = nullptr;
+  std::string raw;
+  if (SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1) {
+    result.error = absl::StrCat("cannot load ", ca_file, ": ", TlsErrors());
+  } else {
+    ssl = SSL_new(ctx);
+    SSL_set_tlsext_host_name(ssl, host.c_str());
+    SSL_set1_host(ssl, host.c_str());
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) != 1) {
+      long verify = SSL_get_verify_result(ssl);
+      result.error =
+          absl::StrCat("TLS handshake: ", TlsErrors(), verify == X509_V_OK ? "" : " (certificate: ",
+                       verify == X509_V_OK ? "" : X509_verify_cert_error_string(verify),
+                       verify == X509_V_OK ? "" : ")");
+    } else {
+      std::string request = RequestText("GET", host, target, {}, "");
+      if (SSL_write(ssl, request.data(), static_cast<int>(request.size())) <= 0) {
+        result.error = "TLS write: " + TlsErrors();
+      }
+      char buffer[16384];
+      for (int n; result.error.empty() && (n = SSL_read(ssl, buffer, sizeof(buffer))) > 0;) {
+        raw.append(buffer, static_cast<size_t>(n));
+      }
+    }
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  if (!result.error.empty()) {
+    return result;
+  }
+  return ParseResponse(raw);
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv,
+                           const std::map<std::string, std::string>& env,
+                           const std::string& log_path) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(log, STDERR_FILENO);
+    ::dup2(log, STDOUT_FILENO);
+    for (const auto& [name, value] : env) {
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+    std::vector<char*> args;
+    for (const std::string& arg : argv) {
+      args.push_back(const_cast<char*>(arg.c_str()));
+    }
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
 }
 
 HttpResult SendGitHub(int api_port, const std::string& secret, const RequestEvent& event) {

@@ -74,6 +74,26 @@ HttpResult Http(int port, const std::string& method, const std::string& host,
                 const std::vector<std::pair<std::string, std::string>>& headers = {},
                 const std::string& body = "");
 
+// One GET over HTTPS to 127.0.0.1:`port`, sending `host` as the server name and trusting only
+// the PEM certificates in `ca_file`; the certificate must be valid for `host`. A failed handshake
+// or verification leaves status 0 and says why in `error`.
+HttpResult Https(int port, const std::string& host, const std::string& target,
+                 const std::string& ca_file);
+
+// A helper program (Pebble, say) in a child process, its output in `log_path`. `env` is added to
+// the environment. Ended with SIGTERM on destruction.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+               const std::string& log_path);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
 // A signed GitHub `pull_request` delivery and a GitLab `Merge Request Hook` delivery, built
 // with the fields each forge sends (see tests/fixtures/webhooks for whole real payloads).
 struct RequestEvent {

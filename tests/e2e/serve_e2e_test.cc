@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/e2e_support.h"
+#include "tests/e2e/serve_fixture.h"
 
 namespace prevu::e2e {
 namespace {
@@ -21,87 +22,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr const char* kSecret = "e2e-github-secret";
-constexpr const char* kToken = "e2e-gitlab-token";
-constexpr const char* kExample = PREVU_SOURCE_DIR "/examples/hello";
-
-class ServeE2eTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (RunCommand("docker info").exit_code != 0) {
-      GTEST_SKIP() << "no Docker daemon: start one with .ci/dockerd";
-    }
-    ASSERT_EQ(RunCommand(PREVU_SOURCE_DIR "/.ci/busybox-image").exit_code, 0);
-    api_port_ = FreePort();
-    proxy_port_ = FreePort();
-  }
-
-  void TearDown() override {
-    prevu_.reset();
-    for (const std::string& key : keys_) {
-      RemoveByKey(key);
-    }
-  }
-
-  std::string Config(const std::string& extra = "") const {
-    return absl::StrCat("[api]\nlisten = \"127.0.0.1:", api_port_, "\"\n",
-                        "[proxy]\nlisten = \"127.0.0.1:", proxy_port_, "\"\n",
-                        "domain = \"localhost\"\n", "[state]\ndir = \"", dir_.path(), "/state\"\n",
-                        "[reconcile]\ninterval = \"2s\"\n",
-                        "[github]\nwebhook_secret = \"env:E2E_GITHUB_SECRET\"\n",
-                        "[gitlab]\nwebhook_token = \"env:E2E_GITLAB_TOKEN\"\n", extra);
-  }
-
-  void StartPrevu(const std::string& config) {
-    prevu_ = std::make_unique<PrevuProcess>(
-        dir_.path(), config,
-        std::map<std::string, std::string>{{"E2E_GITHUB_SECRET", kSecret},
-                                           {"E2E_GITLAB_TOKEN", kToken}});
-    absl::Status started = prevu_->Start(api_port_);
-    ASSERT_TRUE(started.ok()) << started;
-  }
-
-  // The preview's JSON from the status API, or null when it is not known.
-  nlohmann::json Preview(const std::string& api_path) const {
-    HttpResult result = Http(api_port_, "GET", "127.0.0.1", "/api/v1/previews/" + api_path);
-    if (result.status != 200) {
-      return nullptr;
-    }
-    return nlohmann::json::parse(result.body, nullptr, false);
-  }
-
-  // Waits for the preview's phase; fails the test with its JSON and Prevu's log when it fails.
-  nlohmann::json WaitForPhase(const std::string& api_path, const std::string& phase,
-                              seconds timeout) {
-    nlohmann::json preview;
-    bool reached = WaitFor(
-        [&] {
-          preview = Preview(api_path);
-          return !preview.is_null() && (preview["phase"] == phase || preview["phase"] == "failed");
-        },
-        timeout);
-    EXPECT_TRUE(reached && preview["phase"] == phase)
-        << "preview " << api_path << " did not reach " << phase << ": " << preview.dump()
-        << "\nprevu log:\n"
-        << prevu_->log();
-    return preview;
-  }
-
-  // "http://pr-1-hello.localhost:8080" → "pr-1-hello.localhost".
-  static std::string HostOf(const nlohmann::json& preview) {
-    std::string url = preview.value("url", "");
-    std::string host = url.substr(url.find("://") + 3);
-    return host.substr(0, host.find_first_of(":/"));
-  }
-
-  HttpResult Visit(const std::string& host) const { return Http(proxy_port_, "GET", host, "/"); }
-
-  TempDir dir_;
-  int api_port_ = 0;
-  int proxy_port_ = 0;
-  std::unique_ptr<PrevuProcess> prevu_;
-  std::vector<std::string> keys_;
-};
+using ServeE2eTest = ServeFixture;
 
 // Requests the host every 50 ms on a thread, counting every answer that is not a 200.
 class SteadyClient {
@@ -155,8 +76,7 @@ class SteadyClient {
 TEST_F(ServeE2eTest, GitHubPullRequestIsBuiltServedSwappedAndRemoved) {
   const std::string key = "github/e2e/lifecycle#1";
   const std::string api_path = "github/e2e/lifecycle/1";
-  keys_.push_back(key);
-  RemoveByKey(key);
+  OwnKey(key);
   StartPrevu(Config());
 
   TempDir repo_dir;
@@ -234,8 +154,7 @@ TEST_F(ServeE2eTest, GitHubPullRequestIsBuiltServedSwappedAndRemoved) {
 TEST_F(ServeE2eTest, GitLabMergeRequestInANestedGroupIsServedAndRemoved) {
   const std::string key = "gitlab/e2e-group/tools/hello#3";
   const std::string api_path = "gitlab/e2e-group/tools/hello/3";
-  keys_.push_back(key);
-  RemoveByKey(key);
+  OwnKey(key);
   StartPrevu(Config());
 
   TempDir repo_dir;
@@ -265,8 +184,7 @@ TEST_F(ServeE2eTest, GitLabMergeRequestInANestedGroupIsServedAndRemoved) {
 TEST_F(ServeE2eTest, KillDuringABuildRedoesItWithNothingDuplicatedOrOrphaned) {
   const std::string key = "github/e2e/killed#4";
   const std::string api_path = "github/e2e/killed/4";
-  keys_.push_back(key);
-  RemoveByKey(key);
+  OwnKey(key);
   StartPrevu(Config());
 
   // A build step that takes a few seconds, so that the kill lands in the middle of it.
@@ -299,7 +217,7 @@ TEST_F(ServeE2eTest, KillDuringABuildRedoesItWithNothingDuplicatedOrOrphaned) {
   EXPECT_EQ(objects.networks.size(), 1u);
   EXPECT_EQ(objects.images.size(), 1u);
   CommandResult running = RunCommand("docker ps -q --filter label=prevu.managed=true --filter " +
-                              std::string("'label=prevu.key=") + key + "'");
+                                     std::string("'label=prevu.key=") + key + "'");
   EXPECT_FALSE(running.output.empty());
 }
 
