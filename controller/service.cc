@@ -25,6 +25,7 @@
 #include "proxy/acme/challenge_store.h"
 #include "proxy/auth/auth_settings.h"
 #include "proxy/proxy_server.h"
+#include "proxy/tls/certificate_store.h"
 #include "reconciler/docker/docker_runtime.h"
 #include "reconciler/git/git_source_fetcher.h"
 #include "reconciler/reconciler.h"
@@ -42,9 +43,11 @@ constexpr int kExitUsage = 2;
 class ApexRoutePublisher : public proxy::RoutePublisher {
  public:
   // `certificates` may be null (no ACME).
+  // Names that `covered` (the static certificate) covers are not ordered.
   ApexRoutePublisher(proxy::RoutePublisher* next, proxy::Route apex,
-                     proxy::acme::CertificateManager* certificates)
-      : next_(next), apex_(std::move(apex)), certificates_(certificates) {}
+                     proxy::acme::CertificateManager* certificates,
+                     const proxy::CertificateStore* covered)
+      : next_(next), apex_(std::move(apex)), certificates_(certificates), covered_(covered) {}
 
   void Publish(std::vector<proxy::Route> routes) override {
     // First one wins in the proxy: the apex goes first, so a preview cannot shadow it.
@@ -53,7 +56,9 @@ class ApexRoutePublisher : public proxy::RoutePublisher {
       std::vector<std::string> names;
       names.reserve(routes.size());
       for (const proxy::Route& route : routes) {
-        names.push_back(route.host);
+        if (!covered_->Covers(route.host)) {
+          names.push_back(route.host);
+        }
       }
       certificates_->SetNames(names);
     }
@@ -64,6 +69,7 @@ class ApexRoutePublisher : public proxy::RoutePublisher {
   proxy::RoutePublisher* const next_;
   const proxy::Route apex_;
   proxy::acme::CertificateManager* const certificates_;
+  const proxy::CertificateStore* const covered_;
 };
 
 // Where to connect to reach a server listening on `host`: a wildcard becomes loopback.
@@ -129,6 +135,8 @@ class Service::Impl {
   absl::Status StartCertificates();
   absl::Status StartApi();
   absl::Status StartReconciler();
+  // The CertReady condition of a preview host, with TLS on.
+  reconciler::CertificateCondition CertificateCondition(const std::string& host);
 
   // The configuration at start: what cannot change without a restart is read from here.
   const HostConfig config_;
@@ -139,6 +147,7 @@ class Service::Impl {
   std::unique_ptr<DesiredStore> store_;
   std::unique_ptr<proxy::ProxyServer> proxy_;
   proxy::ChallengeStore challenges_;
+  proxy::CertificateStore static_names_;  // only `[tls] cert_file`, to ask what it covers
   std::unique_ptr<proxy::acme::AcmeClient> acme_;
   std::unique_ptr<proxy::acme::CertificateManager> certificates_;
   std::unique_ptr<ApexRoutePublisher> publisher_;
@@ -233,7 +242,8 @@ absl::Status Service::Impl::StartProxy() {
   apex.max_body_bytes = 25ll << 20;  // a webhook may be as large as GitHub allows
   // The forges' webhooks and the API have their own checks; preview access control is not theirs.
   apex.auth = proxy::RouteAuth::kNone;
-  publisher_ = std::make_unique<ApexRoutePublisher>(proxy_->routes(), apex, certificates_.get());
+  publisher_ = std::make_unique<ApexRoutePublisher>(proxy_->routes(), apex, certificates_.get(),
+                                                    &static_names_);
   publisher_->Publish({});  // the apex answers before the first reconcile pass
   return absl::OkStatus();
 }
@@ -272,11 +282,17 @@ absl::Status Service::Impl::StartCertificates() {
     return absl::OkStatus();
   }
   if (!config_.tls.cert_file.empty()) {
-    absl::Status installed =
-        proxy_->certificates()->InstallFiles(config_.tls.cert_file, config_.tls.key_file);
-    return installed.ok() ? installed
-                          : absl::Status(installed.code(),
-                                         absl::StrCat("[tls] cert_file: ", installed.message()));
+    // Served for the names it covers; `static_names_` answers which those are.
+    for (proxy::CertificateStore* store : {proxy_->certificates(), &static_names_}) {
+      absl::Status installed = store->InstallFiles(config_.tls.cert_file, config_.tls.key_file);
+      if (!installed.ok()) {
+        return absl::Status(installed.code(),
+                            absl::StrCat("[tls] cert_file: ", installed.message()));
+      }
+    }
+  }
+  if (config_.tls.acme_email.empty()) {
+    return absl::OkStatus();
   }
 
   proxy_->SetChallengeStore(&challenges_);
@@ -297,6 +313,20 @@ absl::Status Service::Impl::StartCertificates() {
                                              .sink = proxy_->certificates(),
                                              .registry = &metrics_});
   return certificates_->Load();
+}
+
+reconciler::CertificateCondition Service::Impl::CertificateCondition(const std::string& host) {
+  if (static_names_.Covers(host)) {
+    return {true, "Static", absl::StrCat(host, " is covered by [tls] cert_file.")};
+  }
+  if (certificates_ == nullptr) {
+    return {false, "NotCovered",
+            absl::StrCat("[tls] cert_file does not cover ", host,
+                         " and ACME is off (no [tls] acme_email): it is served over plain HTTP "
+                         "only.")};
+  }
+  proxy::acme::CertificateStatus status = certificates_->Status(host);
+  return {status.ready, status.reason, status.message};
 }
 
 absl::Status Service::Impl::StartReconciler() {
@@ -321,10 +351,9 @@ absl::Status Service::Impl::StartReconciler() {
   if (https) {
     options.url_scheme = "https";
   }
-  if (certificates_ != nullptr) {
-    options.certificate_status = [certificates = certificates_.get()](const std::string& host) {
-      proxy::acme::CertificateStatus status = certificates->Status(host);
-      return reconciler::CertificateCondition{status.ready, status.reason, status.message};
+  if (https) {
+    options.certificate_status = [this](const std::string& host) {
+      return CertificateCondition(host);
     };
   }
   reconciler_ = std::make_unique<reconciler::Reconciler>(

@@ -191,21 +191,14 @@ void HostConfigParser::CheckTlsCertificateSource(ConfigReader& reader, const tom
   if (key_file != nullptr && cert_file == nullptr) {
     reader.Problem(key_file, "`key_file` needs `cert_file`, the certificate chain it belongs to");
   }
-  if (cert_file != nullptr && acme_email != nullptr) {
-    reader.Problem(acme_email,
-                   "set either `cert_file` and `key_file`, or `acme_email` for "
-                   "ACME, not both");
-  }
-
-  bool uses_acme = tls.enabled && tls.cert_file.empty();
-  if (uses_acme && tls.acme_email.empty() && enabled != nullptr) {
+  if (tls.enabled && tls.cert_file.empty() && tls.acme_email.empty() && enabled != nullptr) {
     reader.Problem(enabled,
                    "TLS is enabled but has no certificate: set `cert_file` and "
                    "`key_file`, or `acme_email` to get one from ACME");
   }
   std::string domain = absl::AsciiStrToLower(config_.proxy.domain);
   bool local = domain == "localhost" || absl::EndsWith(domain, ".localhost");
-  if (uses_acme && !tls.acme_email.empty() && local) {
+  if (tls.enabled && !tls.acme_email.empty() && local) {
     reader.Problem(acme_email,
                    "ACME cannot issue certificates for `localhost`; set `[proxy] domain` to a "
                    "public name, or use `cert_file` and `key_file`");

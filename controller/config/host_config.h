@@ -63,13 +63,14 @@ struct GitLabConfig {
 };
 
 // TLS on the proxy (`[tls]`). The rule: when `enabled` is written, it decides; when it is not,
-// TLS is on exactly when `cert_file` or `acme_email` is set. With TLS on, the certificate comes
-// from `cert_file` and `key_file` (both required together), or else from ACME, which needs
-// `acme_email`; writing both sources is an error. ACME cannot serve the domain `localhost`.
+// TLS is on exactly when `cert_file` or `acme_email` is set. With TLS on, certificates come from
+// `cert_file` and `key_file` (both required together) for the names that certificate covers
+// (a wildcard, say), and from ACME, which needs `acme_email`, for the others; with no ACME, names
+// the file does not cover are served over plain HTTP only. ACME cannot serve `localhost`.
 struct TlsConfig {
   bool enabled = false;
   std::string listen = "0.0.0.0:8443";
-  std::string cert_file;  // PEM chain; with key_file, replaces ACME
+  std::string cert_file;  // PEM chain; with key_file, for the names it covers
   std::string key_file;
   std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
   std::string acme_email;

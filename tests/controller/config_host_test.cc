@@ -189,6 +189,18 @@ TEST(HostConfigTest, TlsTurnsOnWhenACertificateIsConfigured) {
   EXPECT_EQ(config->tls.cert_file, "/etc/prevu/cert.pem");
 }
 
+TEST(HostConfigTest, AStaticCertificateAndAcmeGoTogether) {
+  absl::StatusOr<HostConfig> config = ParseHostConfig(
+      "[proxy]\ndomain = \"preview.example.com\"\n[tls]\ncert_file = \"/c.pem\"\n"
+      "key_file = \"/k.pem\"\nacme_email = \"ops@example.com\"\n",
+      "x");
+
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->tls.enabled);
+  EXPECT_EQ(config->tls.cert_file, "/c.pem");
+  EXPECT_EQ(config->tls.acme_email, "ops@example.com");
+}
+
 TEST(HostConfigTest, TlsStaysOffWhenExplicitlyDisabled) {
   absl::StatusOr<HostConfig> config = ParseHostConfig(
       "[proxy]\ndomain = \"p.example.com\"\n[tls]\nenabled = false\nacme_email = \"a@b.example\"\n",
@@ -411,9 +423,6 @@ const ErrorCase kHostErrors[] = {
     {"TlsAcmeForLocalhost", "[tls]\nacme_email = \"ops@example.com\"\n",
      "prevu.toml:2:14: ACME cannot issue certificates for `localhost`; set `[proxy] domain` to a "
      "public name, or use `cert_file` and `key_file`"},
-    {"TlsTwoCertificateSources",
-     "[tls]\ncert_file = \"/c.pem\"\nkey_file = \"/k.pem\"\nacme_email = \"ops@example.com\"\n",
-     "prevu.toml:4:14: set either `cert_file` and `key_file`, or `acme_email` for ACME, not both"},
     {"TlsBadEmail", "[tls]\nacme_email = \"ops\"\n",
      "prevu.toml:2:14: `acme_email`: `ops` is not an e-mail address: write it as "
      "`ops@example.com`"},

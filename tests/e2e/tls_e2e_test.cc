@@ -264,5 +264,45 @@ TEST_F(TlsE2eTest, FailedValidationShowsTheCasReasonAndThePreviewStaysServed) {
   EXPECT_TRUE(absl::StrContains(plain.body, "Hello from a Prevu preview"));
 }
 
+TEST_F(TlsE2eTest, AStaticWildcardServesItsNamesAndAcmeTheRest) {
+  OwnKey("github/e2e/static#3");
+  // A wildcard for the previews, made and trusted by this test alone; it does not cover the apex.
+  std::string cert = dir_.path() + "/wildcard.pem";
+  std::string key = dir_.path() + "/wildcard.key";
+  CommandResult made = RunCommand(
+      absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2",
+                   " -subj '/CN=*.prevu.test' -addext 'subjectAltName=DNS:*.prevu.test' -keyout ",
+                   key, " -out ", cert));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  StartPrevu(TlsConfig() + absl::StrCat("cert_file = \"", cert, "\"\nkey_file = \"", key, "\"\n"));
+  Open("e2e/static", 3);
+
+  WaitForPhase("github/e2e/static/3", "ready", seconds(180));
+  const std::string host = "pr-3-static.prevu.test";
+  nlohmann::json preview = WaitForCertificate("github/e2e/static/3", "Static");
+  EXPECT_EQ(ConditionOf(preview, "CertReady")["status"], "True");
+  HttpResult served;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        served = Https(tls_port_, host, "/", cert);
+        return served.status == 200;
+      },
+      seconds(30)))
+      << served.status << " " << served.error;
+  EXPECT_TRUE(absl::StrContains(served.body, "Hello from a Prevu preview"));
+
+  // The apex is not covered by the wildcard: ACME gets it, and it alone.
+  HttpResult apex;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        apex = Https(tls_port_, kDomain, "/healthz", pebble_->root_file());
+        return apex.status == 200;
+      },
+      seconds(60)))
+      << apex.status << " " << apex.error << "\n"
+      << prevu_->log();
+  EXPECT_EQ(Metric("prevu_acme_orders_total"), 1);
+}
+
 }  // namespace
 }  // namespace prevu::e2e
