@@ -120,6 +120,7 @@ class PrevuProcess {
   // Waits for the child to exit; returns its exit status, or -1 after `timeout`.
   int Wait(std::chrono::milliseconds timeout);
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::string log() const;
   const std::string& config_path() const { return config_path_; }
 
