@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
+#include <vector>
 
 #include "tests/proxy/proxy_test_support.h"
 #include "tests/proxy/test_http.h"
@@ -249,6 +251,44 @@ TEST_F(ProxyServerTest, SlowUpstreamGets504) {
   EXPECT_EQ(response.status, 504);
   EXPECT_THAT(response.body, HasSubstr("did not answer in time"));
   EXPECT_EQ(server_->metrics().UpstreamErrors(UpstreamError::kResponseTimeout), 1u);
+}
+
+TEST_F(ProxyServerTest, UpstreamThatNeverAcceptsGets504AfterTheConnectTimeout) {
+  // A listener with a backlog of 0 that never accepts: once its queue holds a connection, the
+  // kernel drops further SYNs, so the proxy's connect neither succeeds nor is refused.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);
+  socklen_t size = sizeof(address);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {  // more than the queue holds; the last ones hang, nonblocking
+    int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    fillers.push_back(filler);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+  ProxyConfig config;
+  config.upstream_connect_timeout = absl::Milliseconds(300);
+  StartProxy(config);
+  server_->routes()->Publish({ReadyRoute("a", ntohs(address.sin_port))});
+  Client client(port());
+  auto sent = std::chrono::steady_clock::now();
+  client.Send(Get("a"));
+  Client::Response response = client.Read();
+  auto waited = std::chrono::steady_clock::now() - sent;
+
+  EXPECT_EQ(response.status, 504);
+  EXPECT_EQ(server_->metrics().UpstreamErrors(UpstreamError::kConnectTimeout), 1u);
+  EXPECT_GE(waited, std::chrono::milliseconds(250));  // it did wait for the connect
+  for (int fd : fillers) {
+    ::close(fd);
+  }
+  ::close(listener);
 }
 
 TEST_F(ProxyServerTest, SlowHeaderClientIsCutOff) {
