@@ -40,17 +40,8 @@ void AppendProblem(const Problem& problem, std::string* out) {
   }
 }
 
-}  // namespace
-
-std::string Problem::ShortType() const {
-  absl::string_view short_type = type;
-  if (!absl::ConsumePrefix(&short_type, kAcmeErrorPrefix) && short_type.empty()) {
-    return "unknown error";
-  }
-  return std::string(short_type);
-}
-
-std::optional<Problem> ParseProblem(const nlohmann::json& document) {
+// The members of one problem document, leaving out its subproblems.
+std::optional<Problem> ParseOneProblem(const nlohmann::json& document) {
   if (!document.is_object() || (!document.contains("type") && !document.contains("detail"))) {
     return std::nullopt;
   }
@@ -65,11 +56,33 @@ std::optional<Problem> ParseProblem(const nlohmann::json& document) {
   if (identifier != document.end() && identifier->is_object()) {
     problem.identifier = StringOrEmpty(*identifier, "value");
   }
+  return problem;
+}
+
+}  // namespace
+
+std::string Problem::ShortType() const {
+  absl::string_view short_type = type;
+  if (!absl::ConsumePrefix(&short_type, kAcmeErrorPrefix) && short_type.empty()) {
+    return "unknown error";
+  }
+  return std::string(short_type);
+}
+
+std::optional<Problem> ParseProblem(const nlohmann::json& document) {
+  std::optional<Problem> problem = ParseOneProblem(document);
+  if (!problem) {
+    return std::nullopt;
+  }
+
+  // RFC 8555 section 6.7.1 gives subproblems to the top-level problem only. Reading theirs as
+  // well would recurse once per level, and an answer within the body limit nests deep enough to
+  // overflow the stack.
   auto subproblems = document.find("subproblems");
   if (subproblems != document.end() && subproblems->is_array()) {
     for (const nlohmann::json& sub : *subproblems) {
-      if (std::optional<Problem> parsed = ParseProblem(sub)) {
-        problem.subproblems.push_back(std::move(*parsed));
+      if (std::optional<Problem> parsed = ParseOneProblem(sub)) {
+        problem->subproblems.push_back(std::move(*parsed));
       }
     }
   }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace prevu::proxy::acme {
 namespace {
 
@@ -81,6 +83,27 @@ TEST(ProblemTest, MembersOfTheWrongTypeReadAsAbsent) {
   EXPECT_EQ(problem->detail, "d");
   EXPECT_EQ(problem->status, 0);
   EXPECT_TRUE(problem->subproblems.empty());
+}
+
+// Found by tests/fuzz/acme_answer_fuzz: subproblems nested 20000 deep (580 KB, within the HTTPS
+// client's 1 MiB body limit) overflowed the stack. Only the top level's are read (RFC 8555
+// section 6.7.1).
+TEST(ProblemTest, NestedSubproblemsAreNotRead) {
+  constexpr int kDepth = 100'000;
+  std::string body;
+  for (int i = 0; i < kDepth; ++i) {
+    body += R"({"type": "urn:ietf:params:acme:error:malformed", "subproblems": [)";
+  }
+  for (int i = 0; i < kDepth; ++i) {
+    body += "]}";
+  }
+
+  std::optional<Problem> problem = ParseProblemBody(body);
+
+  ASSERT_TRUE(problem.has_value());
+  ASSERT_EQ(problem->subproblems.size(), 1u);
+  EXPECT_EQ(problem->subproblems[0].type, "urn:ietf:params:acme:error:malformed");
+  EXPECT_TRUE(problem->subproblems[0].subproblems.empty());
 }
 
 }  // namespace
