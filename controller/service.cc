@@ -332,6 +332,7 @@ reconciler::CertificateCondition Service::Impl::CertificateCondition(const std::
 absl::Status Service::Impl::StartReconciler() {
   reconciler::docker::DockerClient::Options docker;
   docker.socket_path = config_.docker.socket;
+  docker.instance = config_.docker.instance;
   runtime_ = std::make_unique<reconciler::docker::DockerRuntime>(docker);
   fetcher_ =
       std::make_unique<reconciler::git::GitSourceFetcher>(reconciler::git::GitFetcher::Options{});

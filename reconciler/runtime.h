@@ -22,6 +22,8 @@ namespace prevu::reconciler {
 inline constexpr char kLabelManaged[] = "prevu.managed";
 inline constexpr char kLabelKey[] = "prevu.key";
 inline constexpr char kLabelSpecHash[] = "prevu.spec-hash";
+// Only on objects of a named instance ([docker] instance); the default instance sets none.
+inline constexpr char kLabelInstance[] = "prevu.instance";
 
 struct ActualContainer {
   std::string id;

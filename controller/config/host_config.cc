@@ -126,6 +126,7 @@ void HostConfigParser::ReadSimpleSections(ConfigReader& root) {
 
   ConfigReader docker = root.Section("docker");
   docker.String("socket", CheckNotEmpty, &config_.docker.socket);
+  docker.String("instance", CheckInstanceName, &config_.docker.instance);
   docker.Finish();
 
   ConfigReader reconcile = root.Section("reconcile");

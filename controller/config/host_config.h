@@ -34,6 +34,9 @@ struct StateConfig {
 
 struct DockerConfig {
   std::string socket = "/var/run/docker.sock";
+  // Scopes this Prevu to its own Docker objects when several share one daemon; "" is the
+  // default instance (see reconciler::docker::DockerClient::Options::instance).
+  std::string instance;
 };
 
 struct ReconcileConfig {

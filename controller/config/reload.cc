@@ -41,6 +41,7 @@ ReloadPlan PlanReload(const HostConfig& running, HostConfig next) {
   KeepFixed("[proxy] noindex", running.proxy.noindex, next.proxy.noindex, restart);
   KeepFixed("[state] dir", running.state.dir, next.state.dir, restart);
   KeepFixed("[docker] socket", running.docker.socket, next.docker.socket, restart);
+  KeepFixed("[docker] instance", running.docker.instance, next.docker.instance, restart);
   KeepFixed("[reconcile] max_parallel_builds", running.reconcile.max_parallel_builds,
             next.reconcile.max_parallel_builds, restart);
   KeepFixed("[tls] enabled", running.tls.enabled, next.tls.enabled, restart);

@@ -87,6 +87,25 @@ absl::Status CheckDnsName(absl::string_view name) {
   return absl::OkStatus();
 }
 
+absl::Status CheckInstanceName(absl::string_view name) {
+  constexpr absl::string_view kWhat = "an instance name";
+  if (name.empty() || name.size() > 32) {
+    return Invalid(name, kWhat, "it must have 1 to 32 characters");
+  }
+  for (char c : name) {
+    if (!absl::ascii_islower(static_cast<unsigned char>(c)) &&
+        !absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '-') {
+      return Invalid(name, kWhat,
+                     absl::StrCat("it has `", std::string(1, c),
+                                  "`; use only lower-case letters, digits and hyphens"));
+    }
+  }
+  if (name.front() == '-' || name.back() == '-') {
+    return Invalid(name, kWhat, "it starts or ends with a hyphen");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckHostTemplate(absl::string_view host_template) {
   constexpr absl::string_view kWhat = "a host template";
   bool has_number = false;

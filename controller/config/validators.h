@@ -11,6 +11,11 @@ namespace prevu::controller {
 // all, with no label starting or ending with a hyphen and no trailing dot.
 absl::Status CheckDnsName(absl::string_view name);
 
+// The name of a Prevu instance on a shared Docker host: 1 to 32 lower-case letters, digits and
+// hyphens, starting and ending with a letter or digit. It goes into Docker labels, container and
+// network names and image repository names, which all accept that alphabet.
+absl::Status CheckInstanceName(absl::string_view name);
+
 // The host name template of previews: DNS label characters and the placeholders `{number}`
 // (required), `{repo}`, `{owner}` and `{provider}`. No dots, so that every preview stays one
 // label below the domain and a wildcard certificate covers it.

@@ -59,6 +59,12 @@ class DockerClient {
     std::string socket_path = "/var/run/docker.sock";
     absl::Duration timeout = absl::Seconds(30);        // every call but builds
     absl::Duration build_timeout = absl::Minutes(30);  // a whole build
+    // The Prevu instance whose objects these are ([docker] instance), for several Prevus (or a
+    // test run beside a real one) on one daemon. DockerRuntime labels what it creates with
+    // prevu.instance, sees only its own instance's objects, and puts the name into container,
+    // network and image names so that equal keys do not collide. "" is the default instance:
+    // objects without the label.
+    std::string instance;
   };
 
   explicit DockerClient(Options options);

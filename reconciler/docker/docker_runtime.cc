@@ -27,8 +27,6 @@ std::map<std::string, std::string> ManagedLabels(std::map<std::string, std::stri
   return labels;
 }
 
-Filters ManagedFilter() { return {{"label", {absl::StrCat(kLabelManaged, "=true")}}}; }
-
 std::string Label(const nlohmann::json& labels, const char* name) {
   if (!labels.is_object()) {
     return "";
@@ -254,19 +252,61 @@ ActualContainer ContainerFromInspect(const nlohmann::json& inspect) {
 
 DockerRuntime::DockerRuntime(DockerClient::Options options) : client_(std::move(options)) {}
 
+bool DockerRuntime::IsMine(const nlohmann::json& labels) const {
+  return Label(labels, kLabelManaged) == "true" &&
+         Label(labels, kLabelInstance) == client_.options().instance;
+}
+
+std::map<std::string, std::string> DockerRuntime::OwnLabels(
+    std::map<std::string, std::string> labels) const {
+  labels[kLabelManaged] = "true";
+  if (!client_.options().instance.empty()) {
+    labels[kLabelInstance] = client_.options().instance;
+  }
+  return labels;
+}
+
+// "prevu-<rest>" becomes "prevu-<instance>-<rest>" and the image repository "prevu/<rest>"
+// becomes "prevu/<instance>/<rest>"; the default instance keeps every name as it is.
+std::string DockerRuntime::Scoped(const std::string& name) const {
+  const std::string& instance = client_.options().instance;
+  if (instance.empty()) {
+    return name;
+  }
+  for (absl::string_view prefix : {"prevu-", "prevu/"}) {
+    if (absl::StartsWith(name, prefix)) {
+      return absl::StrCat(prefix, instance, prefix.substr(5), name.substr(prefix.size()));
+    }
+  }
+  return absl::StrCat(instance, "-", name);
+}
+
+// Docker combines label filters with "and". The default instance cannot ask for "no
+// prevu.instance label", so IsMine() sorts its listings.
+Filters DockerRuntime::OwnFilter() const {
+  std::vector<std::string> labels = {absl::StrCat(kLabelManaged, "=true")};
+  if (!client_.options().instance.empty()) {
+    labels.push_back(absl::StrCat(kLabelInstance, "=", client_.options().instance));
+  }
+  return {{"label", labels}};
+}
+
 absl::StatusOr<ActualState> DockerRuntime::List() {
   return Guarded("list Docker objects", [&] { return ListManaged(); });
 }
 
 absl::StatusOr<ActualState> DockerRuntime::ListManaged() {
   ActualState state;
-  absl::StatusOr<nlohmann::json> containers = client_.ListContainers(ManagedFilter());
+  absl::StatusOr<nlohmann::json> containers = client_.ListContainers(OwnFilter());
   if (!containers.ok()) {
     return containers.status();
   }
   // The listing lacks exit codes and start times, so each container is inspected. One that
   // disappears in between is gone, which is what a later listing would say too.
   for (const auto& summary : *containers) {
+    if (!IsMine(summary.value("Labels", nlohmann::json()))) {
+      continue;
+    }
     absl::StatusOr<nlohmann::json> inspect = client_.InspectContainer(summary.value("Id", ""));
     if (absl::IsNotFound(inspect.status())) {
       continue;
@@ -277,22 +317,28 @@ absl::StatusOr<ActualState> DockerRuntime::ListManaged() {
     state.containers.push_back(ContainerFromInspect(*inspect));
   }
 
-  absl::StatusOr<nlohmann::json> networks = client_.ListNetworks(ManagedFilter());
+  absl::StatusOr<nlohmann::json> networks = client_.ListNetworks(OwnFilter());
   if (!networks.ok()) {
     return networks.status();
   }
   for (const auto& network : *networks) {
+    if (!IsMine(network.value("Labels", nlohmann::json()))) {
+      continue;
+    }
     ActualNetwork actual{network.value("Id", ""), network.value("Name", ""),
                          Label(network.value("Labels", nlohmann::json()), kLabelKey)};
     RememberNetwork(actual.id, actual.name);
     state.networks.push_back(std::move(actual));
   }
 
-  absl::StatusOr<nlohmann::json> images = client_.ListImages(ManagedFilter());
+  absl::StatusOr<nlohmann::json> images = client_.ListImages(OwnFilter());
   if (!images.ok()) {
     return images.status();
   }
   for (const auto& image : *images) {
+    if (!IsMine(image.value("Labels", nlohmann::json()))) {
+      continue;
+    }
     state.images.push_back(ImageFromSummary(image));
   }
   return state;
@@ -349,7 +395,7 @@ absl::StatusOr<std::string> DockerRuntime::Build(const BuildSpec& spec, const Lo
 absl::StatusOr<std::string> DockerRuntime::AddLabels(const std::string& image,
                                                      const BuildSpec& spec,
                                                      const CancelToken& cancel) {
-  absl::StatusOr<std::string> dockerfile = LabelDockerfile(image, spec.labels);
+  absl::StatusOr<std::string> dockerfile = LabelDockerfile(image, OwnLabels(spec.labels));
   if (!dockerfile.ok()) {
     return dockerfile.status();
   }
@@ -357,7 +403,7 @@ absl::StatusOr<std::string> DockerRuntime::AddLabels(const std::string& image,
   if (!tar.ok()) {
     return tar.status();
   }
-  std::map<std::string, std::string> query = {{"t", spec.tag},
+  std::map<std::string, std::string> query = {{"t", Scoped(spec.tag)},
                                               {"dockerfile", "Dockerfile"},
                                               {"rm", "1"},
                                               {"forcerm", "1"},
@@ -369,7 +415,7 @@ absl::StatusOr<std::string> DockerRuntime::AddLabels(const std::string& image,
 absl::StatusOr<std::string> DockerRuntime::EnsureNetwork(
     const std::string& name, const std::map<std::string, std::string>& labels) {
   return Guarded(absl::StrCat("ensure network ", name),
-                 [&] { return FindOrCreateNetwork(name, labels); });
+                 [&] { return FindOrCreateNetwork(Scoped(name), labels); });
 }
 
 absl::StatusOr<std::string> DockerRuntime::FindOrCreateNetwork(
@@ -384,16 +430,22 @@ absl::StatusOr<std::string> DockerRuntime::FindOrCreateNetwork(
       if (network.value("Name", "") != name) {
         continue;
       }
-      if (Label(network.value("Labels", nlohmann::json()), kLabelManaged) != "true") {
+      const nlohmann::json& labels = network.value("Labels", nlohmann::json());
+      if (Label(labels, kLabelManaged) != "true") {
         return absl::AlreadyExistsError(
             absl::StrCat("a Docker network named ", name,
                          " exists but was not made by Prevu; remove or rename it"));
+      }
+      if (!IsMine(labels)) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "a Docker network named ", name, " belongs to the Prevu instance \"",
+            Label(labels, kLabelInstance), "\"; give each Prevu its own [docker] instance"));
       }
       RememberNetwork(network.value("Id", ""), name);
       return network.value("Id", "");
     }
 
-    absl::StatusOr<std::string> id = client_.CreateNetwork(name, ManagedLabels(labels));
+    absl::StatusOr<std::string> id = client_.CreateNetwork(name, OwnLabels(labels));
     if (id.ok()) {
       RememberNetwork(*id, name);
       return id;
@@ -406,7 +458,11 @@ absl::StatusOr<std::string> DockerRuntime::FindOrCreateNetwork(
   return absl::AbortedError(absl::StrCat("network ", name, " keeps appearing and vanishing"));
 }
 
-absl::StatusOr<ActualContainer> DockerRuntime::Run(const ContainerSpec& spec) {
+absl::StatusOr<ActualContainer> DockerRuntime::Run(const ContainerSpec& given) {
+  ContainerSpec spec = given;
+  spec.name = Scoped(given.name);
+  spec.network = Scoped(given.network);
+  spec.labels = OwnLabels(given.labels);
   absl::StatusOr<nlohmann::json> config = HardenedContainerConfig(spec);
   if (!config.ok()) {
     return config.status();
@@ -544,7 +600,7 @@ class DockerRuntime::EventWatch : public Subscription {
     nlohmann::json actor = event.value("Actor", nlohmann::json::object());
     nlohmann::json attributes = actor.value("Attributes", nlohmann::json::object());
     if (event.value("Type", "") == "container") {
-      return Label(attributes, kLabelManaged) == "true";
+      return runtime_->IsMine(attributes);
     }
     return runtime_->IsKnownNetwork(actor.value("ID", "")) ||
            runtime_->IsKnownNetwork(Label(attributes, "name"));

@@ -62,6 +62,13 @@ class DockerRuntime : public ContainerRuntime {
   absl::StatusOr<std::string> FindOrCreateNetwork(const std::string& name,
                                                   const std::map<std::string, std::string>& labels);
   bool IsKnownNetwork(const std::string& id_or_name) const;
+
+  // Instance scoping (DockerClient::Options::instance): whether labels say an object is this
+  // instance's, the labels that make it so, a name made this instance's, and the listing filter.
+  bool IsMine(const nlohmann::json& labels) const;
+  std::map<std::string, std::string> OwnLabels(std::map<std::string, std::string> labels) const;
+  std::string Scoped(const std::string& name) const;
+  Filters OwnFilter() const;
   void RememberNetwork(const std::string& id, const std::string& name);
 
   DockerClient client_;

@@ -151,6 +151,7 @@ TEST(HostConfigTest, CompleteFixtureLoadsWithEveryKey) {
   EXPECT_EQ(config->auth.cookie_ttl, absl::Hours(12));
   EXPECT_EQ(config->state.dir, "/var/lib/prevu");
   EXPECT_EQ(config->docker.socket, "/run/docker.sock");
+  EXPECT_EQ(config->docker.instance, "staging");
   EXPECT_EQ(config->reconcile.interval, absl::Seconds(90));
   EXPECT_EQ(config->reconcile.max_parallel_builds, 4);
   EXPECT_EQ(config->resources.default_memory_bytes, 256 << 20);
@@ -327,6 +328,15 @@ const ErrorCase kHostErrors[] = {
     {"ListenersCollide",
      "[api]\nlisten = \"127.0.0.1:8080\"\n[proxy]\nlisten = \"127.0.0.1:8080\"\n",
      "prevu.toml:4:10: `[proxy] listen` uses the same address as `[api] listen`"},
+    {"InstanceUpperCase", "[docker]\ninstance = \"Staging\"\n",
+     "prevu.toml:2:12: `instance`: `Staging` is not an instance name: it has `S`; use only "
+     "lower-case letters, digits and hyphens"},
+    {"InstanceTooLong", "[docker]\ninstance = \"a-very-long-instance-name-for-a-host\"\n",
+     "prevu.toml:2:12: `instance`: `a-very-long-instance-name-for-a-host` is not an instance "
+     "name: it must have 1 to 32 characters"},
+    {"InstanceEndsWithHyphen", "[docker]\ninstance = \"staging-\"\n",
+     "prevu.toml:2:12: `instance`: `staging-` is not an instance name: it starts or ends with a "
+     "hyphen"},
     {"DomainBadCharacter", "[proxy]\ndomain = \"my_previews.example.com\"\n",
      "prevu.toml:2:10: `domain`: `my_previews.example.com` is not a valid DNS name: label "
      "`my_previews` has `_`; use only letters, digits and hyphens"},

@@ -53,12 +53,13 @@ TEST(DashboardE2eTest, ShowsAPreviewFromAWebhookInHeadlessChromium) {
   TempDir dir;
   int api_port = FreePort();
   int proxy_port = FreePort();
-  PrevuProcess prevu(dir.path(),
-                     absl::StrCat("[api]\nlisten = \"127.0.0.1:", api_port, "\"\n",
-                                  "[proxy]\nlisten = \"127.0.0.1:", proxy_port, "\"\n",
-                                  "[state]\ndir = \"", dir.path(), "/state\"\n",
-                                  "[github]\nwebhook_secret = \"env:DASHBOARD_SECRET\"\n"),
-                     {{"DASHBOARD_SECRET", kSecret}});
+  PrevuProcess prevu(
+      dir.path(),
+      absl::StrCat("[api]\nlisten = \"127.0.0.1:", api_port, "\"\n",
+                   "[proxy]\nlisten = \"127.0.0.1:", proxy_port, "\"\n", "[state]\ndir = \"",
+                   dir.path(), "/state\"\n", "[docker]\ninstance = \"e2e-", api_port, "\"\n",
+                   "[github]\nwebhook_secret = \"env:DASHBOARD_SECRET\"\n"),
+      {{"DASHBOARD_SECRET", kSecret}});
   ASSERT_TRUE(prevu.Start(api_port).ok()) << prevu.log();
 
   TempDir repo_dir;

@@ -49,6 +49,8 @@ class ServeFixture : public ::testing::Test {
                         "[proxy]\nlisten = \"127.0.0.1:", proxy_port_, "\"\n", "domain = \"",
                         domain, "\"\n", "[state]\ndir = \"", dir_.path(), "/state\"\n",
                         "[reconcile]\ninterval = \"2s\"\n",
+                        // Tests run side by side on one daemon: each Prevu keeps to its objects.
+                        "[docker]\ninstance = \"e2e-", api_port_, "\"\n",
                         "[github]\nwebhook_secret = \"env:E2E_GITHUB_SECRET\"\n",
                         "[gitlab]\nwebhook_token = \"env:E2E_GITLAB_TOKEN\"\n", extra);
   }

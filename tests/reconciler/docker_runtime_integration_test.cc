@@ -65,21 +65,26 @@ class DockerRuntimeIntegrationTest : public testing::Test {
     std::filesystem::remove_all(context_);
   }
 
-  absl::StatusOr<std::string> BuildWith(const std::string& dockerfile, const LogSink& log = {}) {
+  absl::StatusOr<std::string> BuildWith(const std::string& dockerfile, const LogSink& log = {},
+                                        DockerRuntime* runtime = nullptr) {
     std::ofstream(context_ + "/Dockerfile") << dockerfile;
     BuildSpec spec{
         .context_dir = context_, .tag = absl::StrCat("prevu/", name_, ":1-abc"), .labels = labels_};
-    return runtime_.Build(spec, log, cancel_);
+    return (runtime ? *runtime : runtime_).Build(spec, log, cancel_);
   }
 
-  // Builds `dockerfile` and runs it on the test's network with small limits.
+  // Builds `dockerfile` and runs it on the test's network with small limits, through `runtime`
+  // (the default instance's runtime_ when null).
   absl::StatusOr<ActualContainer> BuildAndRun(
-      const std::string& dockerfile = kBusyboxServeDockerfile) {
-    absl::StatusOr<std::string> image = BuildWith(dockerfile);
+      const std::string& dockerfile = kBusyboxServeDockerfile, DockerRuntime* runtime = nullptr) {
+    if (runtime == nullptr) {
+      runtime = &runtime_;
+    }
+    absl::StatusOr<std::string> image = BuildWith(dockerfile, {}, runtime);
     if (!image.ok()) {
       return image.status();
     }
-    absl::StatusOr<std::string> network = runtime_.EnsureNetwork(name_, labels_);
+    absl::StatusOr<std::string> network = runtime->EnsureNetwork(name_, labels_);
     if (!network.ok()) {
       return network.status();
     }
@@ -90,7 +95,7 @@ class DockerRuntimeIntegrationTest : public testing::Test {
                        .memory_bytes = 64 << 20,
                        .cpus = 0.25,
                        .pids = 32};
-    return runtime_.Run(spec);
+    return runtime->Run(spec);
   }
 
   DockerRuntime runtime_{DockerClient::Options{}};
@@ -161,6 +166,51 @@ TEST_F(DockerRuntimeIntegrationTest, ListShowsTheLabelledObjectsAndRemoveRemoves
   state = runtime_.List();
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(mine(state->containers) + mine(state->networks) + mine(state->images), 0);
+}
+
+// Two Prevus on one daemon, or a test run beside a real one: a named instance sees only its own
+// objects, the default instance never sees them, and the same key makes different names.
+TEST_F(DockerRuntimeIntegrationTest, AnInstanceSeesOnlyItsOwnObjects) {
+  std::string instance = absl::StrCat("it-", getpid());
+  DockerClient::Options options;
+  options.instance = instance;
+  DockerRuntime other(options);
+
+  absl::StatusOr<ActualContainer> theirs = BuildAndRun(kBusyboxServeDockerfile, &other);
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  absl::StatusOr<ActualContainer> ours = BuildAndRun();
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  EXPECT_EQ(theirs->key, ours->key);
+  EXPECT_EQ(theirs->network, absl::StrCat("prevu-", instance, name_.substr(5)));
+  EXPECT_EQ(ours->network, name_);
+  EXPECT_EQ(theirs->name, absl::StrCat("prevu-", instance, name_.substr(5)));
+
+  absl::StatusOr<nlohmann::json> inspect = other.client().InspectContainer(theirs->id);
+  ASSERT_TRUE(inspect.ok());
+  EXPECT_EQ((*inspect)["Config"]["Labels"][kLabelInstance], instance);
+
+  // Each listing holds its own container, network and image of the key, and nothing else's.
+  for (auto [runtime, container] : {std::pair{&runtime_, &*ours}, std::pair{&other, &*theirs}}) {
+    absl::StatusOr<ActualState> state = runtime->List();
+    ASSERT_TRUE(state.ok()) << state.status();
+    std::vector<std::string> ids, networks, tags;
+    for (const ActualContainer& c : state->containers) {
+      if (c.key == key_) {
+        ids.push_back(c.id);
+        networks.push_back(c.network);
+      }
+    }
+    for (const ActualImage& image : state->images) {
+      if (image.key == key_) {
+        tags.insert(tags.end(), image.tags.begin(), image.tags.end());
+      }
+    }
+    EXPECT_THAT(ids, testing::ElementsAre(container->id));
+    EXPECT_THAT(networks, testing::ElementsAre(container->network));
+    EXPECT_THAT(tags, testing::ElementsAre(
+                          runtime == &other ? absl::StrCat("prevu/", instance, "/", name_, ":1-abc")
+                                            : absl::StrCat("prevu/", name_, ":1-abc")));
+  }
 }
 
 TEST_F(DockerRuntimeIntegrationTest, AFailingDockerfileGivesDockersMessage) {

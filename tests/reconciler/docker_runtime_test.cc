@@ -161,7 +161,8 @@ TEST(DockerRuntimeWatch, FiltersEventsAndReconnectsAfterABreak) {
   absl::Notification release;
   FakeDaemon daemon("1.41", [&](int fd, const std::string& head, const std::string&) {
     if (absl::StrContains(head, "/networks?")) {
-      WriteAll(fd, Answer(200, R"([{"Id":"n1","Name":"prevu-net","Labels":{}}])"));
+      WriteAll(
+          fd, Answer(200, R"([{"Id":"n1","Name":"prevu-net","Labels":{"prevu.managed":"true"}}])"));
     } else if (!absl::StrContains(head, "/events?")) {
       WriteAll(fd, Answer(200, "[]"));
     } else if (connections.fetch_add(1) == 0) {
