@@ -1,11 +1,14 @@
-// The selective JSON reader; see json_scanner.h. nlohmann_json's SAX parser does the reading and
-// holds the grammar to RFC 8259 (no comments, no trailing commas, valid UTF-8, complete surrogate
-// pairs); this file only follows the dotted path of each value and keeps the wanted ones.
+// The strict, selective JSON reader; see json_scanner.h. The grammar is RFC 8259 section 2 to 8:
+// no comments, no trailing commas, no leading zeros, strings in valid UTF-8 with only the escapes
+// the RFC lists, surrogate pairs complete.
 #include "api/json_scanner.h"
 
-#include <utility>
+#include <cstdint>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace prevu::api {
 namespace {
@@ -16,155 +19,417 @@ struct Interest {
   bool descend = false;  // an object whose members may be kept
 };
 
-// nlohmann's parse error text reads "[json.exception.parse_error.101] parse error at line 1,
-// column 10: syntax error while parsing value - invalid literal; last read: '1} x'; expected end
-// of input". The reason is what follows the position, less the echo of the input: the echo may
-// hold bytes that are not UTF-8, and the answer that carries this message is JSON.
-std::string ReasonOf(absl::string_view what) {
-  if (size_t colon = what.find(": "); colon != absl::string_view::npos) {
-    what.remove_prefix(colon + 2);
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
   }
-  size_t echo = what.find("; last read: '");
-  if (echo == absl::string_view::npos) {
-    return std::string(what);
+  char lower = absl::ascii_tolower(static_cast<unsigned char>(c));
+  return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+}
+
+void AppendUtf8(uint32_t code_point, std::string* out) {
+  if (code_point < 0x80) {
+    out->push_back(static_cast<char>(code_point));
+  } else if (code_point < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (code_point >> 6)));
+    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  } else if (code_point < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (code_point >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (code_point >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
   }
-  size_t expected = what.find("'; expected ", echo);
-  return absl::StrCat(what.substr(0, echo),
-                      expected == absl::string_view::npos ? "" : what.substr(expected + 1));
+}
+
+// The length of the well-formed UTF-8 sequence of two to four bytes at `p` (Unicode 15, table
+// 3-7), or 0 when it is not one.
+size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end) {
+  auto in = [](unsigned char c, unsigned char lo, unsigned char hi) { return c >= lo && c <= hi; };
+  size_t available = static_cast<size_t>(end - p);
+  unsigned char b0 = p[0];
+  if (in(b0, 0xC2, 0xDF)) {
+    return available >= 2 && in(p[1], 0x80, 0xBF) ? 2 : 0;
+  }
+  if (in(b0, 0xE0, 0xEF)) {
+    unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
+    unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;
+    return available >= 3 && in(p[1], lo, hi) && in(p[2], 0x80, 0xBF) ? 3 : 0;
+  }
+  if (in(b0, 0xF0, 0xF4)) {
+    unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return available >= 4 && in(p[1], lo, hi) && in(p[2], 0x80, 0xBF) && in(p[3], 0x80, 0xBF) ? 4
+                                                                                              : 0;
+  }
+  return 0;
 }
 
 }  // namespace
 
-// One scan of one document, driven by nlohmann::json::sax_parse.
+// One scan of one document: a recursive descent whose depth is bounded by kMaxDepth.
 class JsonScan {
  public:
-  using number_integer_t = nlohmann::json::number_integer_t;
-  using number_unsigned_t = nlohmann::json::number_unsigned_t;
-  using number_float_t = nlohmann::json::number_float_t;
-  using string_t = nlohmann::json::string_t;
-  using binary_t = nlohmann::json::binary_t;
+  JsonScan(const JsonScanner& scanner, absl::string_view text,
+           absl::flat_hash_map<std::string, nlohmann::json>* fields)
+      : scanner_(scanner),
+        begin_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        fields_(fields) {}
 
-  JsonScan(const JsonScanner& scanner, absl::flat_hash_map<std::string, nlohmann::json>* fields)
-      : scanner_(scanner), fields_(fields) {}
-
-  absl::Status Run(absl::string_view text) {
-    bool parsed = nlohmann::json::sax_parse(text.begin(), text.end(), this,
-                                            nlohmann::json::input_format_t::json, true);
-    if (too_deep_) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the body is not valid JSON (nested more than ", JsonScanner::kMaxDepth,
-                       " levels deep)"));
+  absl::Status Run() {
+    SkipSpace();
+    bool root_is_object = p_ < end_ && *p_ == '{';
+    std::string root;
+    if (!Value(&root, Interest{.keep = false, .descend = true}, 0)) {
+      return Error();
     }
-    if (!parsed) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the body is not valid JSON (byte ", error_at_, ": ", reason_, ")"));
+    SkipSpace();
+    if (p_ != end_) {
+      Fail("unexpected text after the document");
+      return Error();
     }
-    if (!root_is_object_) {
+    if (!root_is_object) {
       return absl::InvalidArgumentError("the body must be a JSON object");
     }
     return absl::OkStatus();
   }
 
-  // The SAX interface (nlohmann::json_sax). Returning false stops the parse.
-  bool null() { return Keep(nullptr); }
-  bool boolean(bool value) { return Keep(value); }
-  bool number_integer(number_integer_t value) { return Keep(value); }
-  bool number_unsigned(number_unsigned_t value) { return Keep(value); }
-  bool number_float(number_float_t value, const string_t& /*text*/) { return Keep(value); }
-  bool string(string_t& value) { return Keep(std::move(value)); }
-  bool binary(binary_t& /*value*/) { return true; }  // JSON text has none
-
-  bool start_object(size_t /*members*/) {
-    if (frames_.empty()) {
-      root_is_object_ = true;
+ private:
+  bool Fail(absl::string_view reason) {
+    if (reason_.empty()) {
+      reason_ = std::string(reason);
+      error_at_ = p_ - begin_;
     }
-    return Open(nlohmann::json::object(), /*is_array=*/false);
-  }
-  bool end_object() { return Close(); }
-  bool start_array(size_t /*elements*/) { return Open(nlohmann::json::array(), true); }
-  bool end_array() { return Close(); }
-
-  bool key(string_t& name) {
-    Frame& frame = frames_.back();
-    if (!frame.descend) {
-      member_ = Interest{};
-      return true;
-    }
-    path_.resize(frame.path_size);
-    absl::StrAppend(&path_, frame.path_size == 0 ? "" : ".", name);
-    member_ = scanner_.keep_all_ ? Interest{.keep = true, .descend = true}
-                                 : Interest{.keep = scanner_.wanted_.contains(path_),
-                                            .descend = scanner_.prefixes_.contains(path_)};
-    return true;
-  }
-
-  bool parse_error(size_t position, const std::string& /*last_token*/,
-                   const nlohmann::detail::exception& error) {
-    error_at_ = position;
-    reason_ = ReasonOf(error.what());
     return false;
   }
 
- private:
-  struct Frame {
-    bool is_array;
-    bool descend;      // members of this object may be kept
-    size_t path_size;  // the length of this container's own path
-  };
-
-  // What to do with the value about to be read: the root is walked into, an element of an array
-  // is never kept, a member is as key() found.
-  Interest Current() const {
-    if (frames_.empty()) {
-      return Interest{.keep = false, .descend = true};
-    }
-    return frames_.back().is_array ? Interest{} : member_;
+  absl::Status Error() const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the body is not valid JSON (byte ", error_at_, ": ", reason_, ")"));
   }
 
-  bool Keep(nlohmann::json value) {
-    if (Current().keep) {
-      (*fields_)[path_] = std::move(value);
+  void SkipSpace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
+      ++p_;
     }
+  }
+
+  Interest InterestIn(const std::string& path) const {
+    if (scanner_.keep_all_) {
+      return Interest{.keep = true, .descend = true};
+    }
+    return Interest{.keep = scanner_.wanted_.contains(path),
+                    .descend = scanner_.prefixes_.contains(path)};
+  }
+
+  // `path` is the value's own path; it may be changed and is restored by the caller.
+  bool Value(std::string* path, Interest interest, int depth) {
+    if (depth > JsonScanner::kMaxDepth) {
+      return Fail("nested too deeply");
+    }
+    if (p_ == end_) {
+      return Fail("expected a value");
+    }
+    switch (*p_) {
+      case '{':
+        Keep(*path, interest, nlohmann::json::object());
+        return Object(path, interest.descend, depth);
+      case '[':
+        Keep(*path, interest, nlohmann::json::array());
+        return Array(depth);
+      case '"': {
+        std::string text;
+        if (!String(interest.keep ? &text : nullptr)) {
+          return false;
+        }
+        Keep(*path, interest, std::move(text));
+        return true;
+      }
+      case 't':
+        return Literal("true", *path, interest, true);
+      case 'f':
+        return Literal("false", *path, interest, false);
+      case 'n':
+        return Literal("null", *path, interest, nullptr);
+      default:
+        return Number(*path, interest);
+    }
+  }
+
+  void Keep(const std::string& path, Interest interest, nlohmann::json value) {
+    if (interest.keep && !path.empty()) {
+      (*fields_)[path] = std::move(value);
+    }
+  }
+
+  bool Literal(absl::string_view word, const std::string& path, Interest interest,
+               nlohmann::json value) {
+    if (static_cast<size_t>(end_ - p_) < word.size() ||
+        absl::string_view(p_, word.size()) != word) {
+      return Fail("expected a value");
+    }
+    p_ += word.size();
+    Keep(path, interest, std::move(value));
     return true;
   }
 
-  bool Open(nlohmann::json empty, bool is_array) {
-    if (frames_.size() >= static_cast<size_t>(JsonScanner::kMaxDepth)) {
-      too_deep_ = true;
+  bool Object(std::string* path, bool descend, int depth) {
+    ++p_;  // '{'
+    SkipSpace();
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    size_t base = path->size();
+    std::string key;
+    while (true) {
+      SkipSpace();
+      if (p_ == end_ || *p_ != '"') {
+        return Fail("expected a member name in quotes");
+      }
+      key.clear();
+      if (!String(descend ? &key : nullptr)) {
+        return false;
+      }
+      SkipSpace();
+      if (p_ == end_ || *p_ != ':') {
+        return Fail("expected ':' after a member name");
+      }
+      ++p_;
+      SkipSpace();
+
+      Interest interest;
+      if (descend) {
+        absl::StrAppend(path, base == 0 ? "" : ".", key);
+        interest = InterestIn(*path);
+      }
+      bool ok = Value(path, interest, depth + 1);
+      path->resize(base);
+      if (!ok) {
+        return false;
+      }
+
+      SkipSpace();
+      if (p_ < end_ && *p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (p_ < end_ && *p_ == '}') {
+        ++p_;
+        return true;
+      }
+      return Fail("expected ',' or '}' in an object");
+    }
+  }
+
+  // Elements of arrays are validated, never kept.
+  bool Array(int depth) {
+    ++p_;  // '['
+    SkipSpace();
+    if (p_ < end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    std::string no_path;
+    while (true) {
+      SkipSpace();
+      if (!Value(&no_path, Interest{}, depth + 1)) {
+        return false;
+      }
+      SkipSpace();
+      if (p_ < end_ && *p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (p_ < end_ && *p_ == ']') {
+        ++p_;
+        return true;
+      }
+      return Fail("expected ',' or ']' in an array");
+    }
+  }
+
+  // Reads a string starting at its opening quote; decodes it into `out` unless that is null.
+  bool String(std::string* out) {
+    ++p_;  // '"'
+    while (true) {
+      const char* run = p_;
+      while (p_ < end_ && static_cast<unsigned char>(*p_) >= 0x20 && *p_ != '"' && *p_ != '\\' &&
+             static_cast<unsigned char>(*p_) < 0x80) {
+        ++p_;
+      }
+      if (out != nullptr) {
+        out->append(run, static_cast<size_t>(p_ - run));
+      }
+      if (p_ == end_) {
+        return Fail("unterminated string");
+      }
+      unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        ++p_;
+        return true;
+      }
+      if (c < 0x20) {
+        return Fail("control character in a string");
+      }
+      if (c == '\\') {
+        if (!Escape(out)) {
+          return false;
+        }
+        continue;
+      }
+      size_t length = Utf8SequenceLength(reinterpret_cast<const unsigned char*>(p_),
+                                         reinterpret_cast<const unsigned char*>(end_));
+      if (length == 0) {
+        return Fail("invalid UTF-8 in a string");
+      }
+      if (out != nullptr) {
+        out->append(p_, length);
+      }
+      p_ += length;
+    }
+  }
+
+  bool Escape(std::string* out) {
+    ++p_;  // '\\'
+    if (p_ == end_) {
+      return Fail("unterminated string");
+    }
+    char c = *p_++;
+    char simple = c == '"'    ? '"'
+                  : c == '\\' ? '\\'
+                  : c == '/'  ? '/'
+                  : c == 'b'  ? '\b'
+                  : c == 'f'  ? '\f'
+                  : c == 'n'  ? '\n'
+                  : c == 'r'  ? '\r'
+                  : c == 't'  ? '\t'
+                              : '\0';
+    if (simple != '\0') {
+      if (out != nullptr) {
+        out->push_back(simple);
+      }
+      return true;
+    }
+    if (c != 'u') {
+      return Fail("invalid escape in a string");
+    }
+
+    uint32_t code_point = 0;
+    if (!Hex4(&code_point)) {
       return false;
     }
-    Interest interest = Current();
-    if (interest.keep) {
-      (*fields_)[path_] = std::move(empty);
+    // UTF-16 surrogates (RFC 8259 section 7): a high one must be followed by a low one.
+    if (code_point >= 0xDC00 && code_point <= 0xDFFF) {
+      return Fail("lone low surrogate in a string");
     }
-    // A container that is not walked into still gets a frame, so that its members and elements
-    // are told apart from its parent's; its members are never kept.
-    frames_.push_back(Frame{.is_array = is_array,
-                            .descend = !is_array && interest.descend,
-                            .path_size = frames_.empty() ? 0 : path_.size()});
+    if (code_point >= 0xD800 && code_point <= 0xDBFF) {
+      uint32_t low = 0;
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') {
+        return Fail("high surrogate without a low one in a string");
+      }
+      p_ += 2;
+      if (!Hex4(&low)) {
+        return false;
+      }
+      if (low < 0xDC00 || low > 0xDFFF) {
+        return Fail("high surrogate without a low one in a string");
+      }
+      code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
+    }
+    if (out != nullptr) {
+      AppendUtf8(code_point, out);
+    }
     return true;
   }
 
-  bool Close() {
-    frames_.pop_back();
+  bool Hex4(uint32_t* value) {
+    if (end_ - p_ < 4) {
+      return Fail("short \\u escape in a string");
+    }
+    for (int i = 0; i < 4; ++i) {
+      int digit = HexDigit(*p_++);
+      if (digit < 0) {
+        return Fail("invalid \\u escape in a string");
+      }
+      *value = *value * 16 + static_cast<uint32_t>(digit);
+    }
     return true;
+  }
+
+  bool Digits() {
+    const char* start = p_;
+    while (p_ < end_ && absl::ascii_isdigit(static_cast<unsigned char>(*p_))) {
+      ++p_;
+    }
+    return p_ != start;
+  }
+
+  bool Number(const std::string& path, Interest interest) {
+    const char* start = p_;
+    if (*p_ == '-') {
+      ++p_;
+    }
+    if (p_ < end_ && *p_ == '0') {
+      ++p_;  // a leading zero stands alone
+    } else if (!Digits()) {
+      return Fail("expected a value");
+    }
+    bool integer = true;
+    if (p_ < end_ && *p_ == '.') {
+      ++p_;
+      integer = false;
+      if (!Digits()) {
+        return Fail("expected digits after '.'");
+      }
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      integer = false;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) {
+        ++p_;
+      }
+      if (!Digits()) {
+        return Fail("expected digits in an exponent");
+      }
+    }
+    if (interest.keep) {
+      Keep(path, interest, NumberValue(absl::string_view(start, p_ - start), integer));
+    }
+    return true;
+  }
+
+  static nlohmann::json NumberValue(absl::string_view text, bool integer) {
+    int64_t signed_value = 0;
+    uint64_t unsigned_value = 0;
+    if (integer && absl::SimpleAtoi(text, &signed_value)) {
+      return signed_value;
+    }
+    if (integer && absl::SimpleAtoi(text, &unsigned_value)) {
+      return unsigned_value;
+    }
+    double value = 0;
+    (void)absl::SimpleAtod(text, &value);  // valid by the grammar; out of range gives ±inf
+    return value;
   }
 
   const JsonScanner& scanner_;
-  absl::flat_hash_map<std::string, nlohmann::json>* fields_;
-  std::vector<Frame> frames_;
-  std::string path_;  // the path of the member being read
-  Interest member_;   // what to do with the member being read
-  bool root_is_object_ = false;
-  bool too_deep_ = false;
-  size_t error_at_ = 0;
+  const char* const begin_;
+  const char* p_;
+  const char* const end_;
+  absl::flat_hash_map<std::string, nlohmann::json>* const fields_;
   std::string reason_;
+  ptrdiff_t error_at_ = 0;
 };
 
 JsonScanner::JsonScanner(const std::vector<absl::string_view>& paths) : keep_all_(paths.empty()) {
   for (absl::string_view path : paths) {
     wanted_.emplace(path);
-    // "a.b.c" needs "a" and "a.b" walked into.
     for (size_t dot = path.find('.'); dot != absl::string_view::npos;
          dot = path.find('.', dot + 1)) {
       prefixes_.emplace(path.substr(0, dot));
@@ -174,7 +439,7 @@ JsonScanner::JsonScanner(const std::vector<absl::string_view>& paths) : keep_all
 
 absl::Status JsonScanner::Scan(absl::string_view text,
                                absl::flat_hash_map<std::string, nlohmann::json>* fields) const {
-  return JsonScan(*this, fields).Run(text);
+  return JsonScan(*this, text, fields).Run();
 }
 
 }  // namespace prevu::api

@@ -104,9 +104,7 @@ TEST(GitHubEventTest, AMissingEventHeaderIsAnError) {
 TEST(GitHubEventTest, MalformedJsonIsAnError) {
   absl::StatusOr<WebhookEvent> event = ParseGitHubEvent("pull_request", "{\"action\": ");
   EXPECT_TRUE(absl::IsInvalidArgument(event.status()));
-  EXPECT_EQ(event.status().message(),
-            "the body is not valid JSON (byte 12: syntax error while parsing value - "
-            "unexpected end of input; expected '[', '{', or a literal)");
+  EXPECT_EQ(event.status().message(), "the body is not valid JSON (byte 11: expected a value)");
 }
 
 TEST(GitHubEventTest, NamesEveryMissingField) {

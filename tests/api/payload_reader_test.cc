@@ -14,15 +14,11 @@ PayloadReader Read(absl::string_view body) {
 }
 
 TEST(PayloadReaderTest, RefusesBodiesThatAreNotJsonObjects) {
-  EXPECT_EQ(
-      PayloadReader::Parse("{").status().message(),
-      "the body is not valid JSON (byte 2: syntax error while parsing object key - unexpected "
-      "end of input; expected string literal)");
+  EXPECT_EQ(PayloadReader::Parse("{").status().message(),
+            "the body is not valid JSON (byte 1: expected a member name in quotes)");
   EXPECT_EQ(PayloadReader::Parse("[1, 2]").status().message(), "the body must be a JSON object");
-  EXPECT_EQ(
-      PayloadReader::Parse("").status().message(),
-      "the body is not valid JSON (byte 1: syntax error while parsing value - unexpected end of "
-      "input; expected '[', '{', or a literal)");
+  EXPECT_EQ(PayloadReader::Parse("").status().message(),
+            "the body is not valid JSON (byte 0: expected a value)");
 }
 
 TEST(PayloadReaderTest, ReadsNestedStrings) {

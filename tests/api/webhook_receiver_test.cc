@@ -132,10 +132,8 @@ TEST_F(WebhookReceiverTest, ANewDeliveryOfTheSameContentKeepsTheGeneration) {
 }
 
 TEST_F(WebhookReceiverTest, MalformedJsonAndMissingFieldsAre400SayingWhich) {
-  EXPECT_EQ(
-      Json(GitHub("pull_request", "{\"action\":"))["error"],
-      "the body is not valid JSON (byte 11: syntax error while parsing value - unexpected end of "
-      "input; expected '[', '{', or a literal)");
+  EXPECT_EQ(Json(GitHub("pull_request", "{\"action\":"))["error"],
+            "the body is not valid JSON (byte 10: expected a value)");
 
   nlohmann::json payload =
       nlohmann::json::parse(Fixture("github/pull_request.opened.payload.json"));
