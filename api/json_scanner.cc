@@ -3,6 +3,7 @@
 // the RFC lists, surrogate pairs complete.
 #include "api/json_scanner.h"
 
+#include <cmath>
 #include <cstdint>
 
 #include "absl/strings/ascii.h"
@@ -398,8 +399,16 @@ class JsonScan {
         return Fail("expected digits in an exponent");
       }
     }
-    if (interest.keep) {
-      Keep(path, interest, NumberValue(absl::string_view(start, p_ - start), integer));
+    // Integers of up to 18 digits always fit; anything else is converted to be sure it does, as
+    // nlohmann_json (and so the rest of Prevu) refuses a number beyond a double's range.
+    absl::string_view text(start, p_ - start);
+    if (interest.keep || !integer || text.size() > 18) {
+      nlohmann::json value = NumberValue(text, integer);
+      if (value.is_number_float() && !std::isfinite(value.get<double>())) {
+        p_ = start;
+        return Fail("number out of range");
+      }
+      Keep(path, interest, std::move(value));
     }
     return true;
   }
@@ -414,7 +423,7 @@ class JsonScan {
       return unsigned_value;
     }
     double value = 0;
-    (void)absl::SimpleAtod(text, &value);  // valid by the grammar; out of range gives ±inf
+    (void)absl::SimpleAtod(text, &value);  // valid by the grammar; out of range gives inf
     return value;
   }
 

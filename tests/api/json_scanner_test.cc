@@ -44,7 +44,8 @@ TEST(JsonScannerTest, AcceptsAndRefusesExactlyWhatAStrictParserDoes) {
       R"({"a": "\ude00"})", R"({"a": 1} x)", R"({"a": 1}})", "{\"a\": \"tab\there\"}",
       "{\"a\": \"\xff\"}", "{\"a\": \"\xc3\"}", "{\"a\": \"\xed\xa0\x80\"}",
       "{\"a\": \"\xf4\x90\x80\x80\"}", "{\"a\": \"\xc0\xaf\"}", R"({"a": -})", R"()", R"(   )",
-      R"({"a": 1} // comment)", R"({"a": [1 2]})", R"({"a": {"b" 1}})"};
+      R"({"a": 1} // comment)", R"({"a": 1e999})", R"({"a": -18446744073709551616e300})",
+      R"({"a": [1 2]})", R"({"a": {"b" 1}})"};
   for (const char* document : documents) {
     Fields fields;
     EXPECT_EQ(ScanAll(document, &fields).ok(), nlohmann::json::accept(document)) << document;
@@ -94,6 +95,8 @@ TEST(JsonScannerTest, SaysWhereTheDocumentIsBroken) {
             "the body is not valid JSON (byte 6: expected a value)");
   EXPECT_EQ(ScanAll(R"({"a": 1,})", &fields).message(),
             "the body is not valid JSON (byte 8: expected a member name in quotes)");
+  EXPECT_EQ(ScanAll(R"({"a": [1e999]})", &fields).message(),
+            "the body is not valid JSON (byte 7: number out of range)");
   EXPECT_EQ(ScanAll("[1]", &fields).message(), "the body must be a JSON object");
 }
 
