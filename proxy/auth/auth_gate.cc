@@ -143,8 +143,14 @@ AuthGate::AuthGate(AuthSettings settings, bool noindex, const base::Clock* clock
   for (const std::string& name : settings_.forward_response_headers) {
     forward_fields_.push_back(absl::AsciiStrToLower(name));
   }
-  password_digest_ = Sha256(settings_.password);
-  token_digest_ = Sha256(settings_.bypass_token);
+  // Only when set (both are used only then): the first digest initialises OpenSSL, which costs a
+  // proxy without access control about 2.5 MB of resident memory for nothing.
+  if (!settings_.password.empty()) {
+    password_digest_ = Sha256(settings_.password);
+  }
+  if (has_bypass_token_) {
+    token_digest_ = Sha256(settings_.bypass_token);
+  }
 
   for (int i = 0; i < kCountKinds; ++i) {
     const CounterSpec& spec = kCounterSpecs[i];
