@@ -497,7 +497,8 @@ bool RetryFetch(absl::StatusCode code, int failures) {
 }
 
 bool RetryDocker(absl::StatusCode code) {
-  return code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded;
+  return code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded ||
+         code == absl::StatusCode::kResourceExhausted;
 }
 
 Plan Diff(const std::vector<DesiredPreview>& desired, const ActualState* actual, absl::Time now,

@@ -121,8 +121,9 @@ bool RetryFetch(absl::StatusCode code, int failures);
 
 // Whether a build or start that failed with `code` (DockerRuntime's codes) is tried again after
 // BackoffDelay(failures). Only when Docker could not be reached or did not answer in time
-// (Unavailable, DeadlineExceeded): Docker's own refusals (a failing Dockerfile, an image that
-// cannot run) say the same thing every time.
+// (Unavailable, DeadlineExceeded) or ran out of something that closed previews give back
+// (ResourceExhausted: address pools for networks). Docker's other refusals (a failing
+// Dockerfile, an image that cannot run) say the same thing every time.
 bool RetryDocker(absl::StatusCode code);
 
 // Computes the plan; its routes point into `*actual`, which must outlive them. `actual` is null

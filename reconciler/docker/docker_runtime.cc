@@ -92,6 +92,17 @@ ActualImage ImageFromSummary(const nlohmann::json& image) {
   return actual;
 }
 
+// Each preview has a network of its own, and Docker's default address pools hold about thirty
+// networks: the thirty-first preview would fail with a message that does not say why or what to
+// do. ResourceExhausted is retried by the loop, since closed previews give their pools back.
+absl::Status OutOfAddressPools(const absl::Status& docker) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "Docker has no address pool left for another network (each preview has one, and Docker's "
+      "default pools hold about 30): give dockerd smaller pools with \"default-address-pools\" in "
+      "/etc/docker/daemon.json (see README, Operations) or close previews; Docker said: ",
+      docker.message()));
+}
+
 // Removal of something already gone, or already being removed, is what the caller wanted.
 absl::Status GoneIsFine(absl::Status status) {
   if (absl::IsNotFound(status)) {
@@ -449,6 +460,9 @@ absl::StatusOr<std::string> DockerRuntime::FindOrCreateNetwork(
     if (id.ok()) {
       RememberNetwork(*id, name);
       return id;
+    }
+    if (absl::StrContains(id.status().message(), "non-overlapping IPv4 address pool")) {
+      return OutOfAddressPools(id.status());
     }
     // Another caller created it in between: look again.
     if (!absl::IsAlreadyExists(id.status())) {

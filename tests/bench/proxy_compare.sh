@@ -12,27 +12,31 @@
 # thread. Everything listens on 127.0.0.1 only.
 #
 #   tests/bench/proxy_compare.sh [--binary PATH] [--duration SECONDS] [--soak]
-#                                [--part plain|https|all]
+#                                [--part plain|https|all] [--only prevu|nginx|haproxy]
 #
 # --binary    the standalone proxy (default: build-proxy/tests/bench/proxy_standalone, or
 #             `prevu` with its `proxy` command when PATH ends in /prevu)
 # --duration  seconds of load per proxy and measurement (default 10)
 # --soak      10 minutes per proxy, sampling resident memory every minute (plain part only)
 # --part      which part to run (default all)
+# --only      one proxy of the plain part alone (a soak of Prevu alone takes 10 minutes, not 30)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BINARY="$ROOT/build-proxy/tests/bench/proxy_standalone"
 DURATION=10
 SOAK=0
+ONLY=""
 PART=all
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --binary) BINARY="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --soak) SOAK=1; DURATION=600; PART=plain; shift ;;
+    --only) ONLY="$2"; shift 2 ;;
     --part) PART="$2"; shift 2 ;;
-    *) echo "usage: $0 [--binary PATH] [--duration SECONDS] [--soak] [--part plain|https|all]" >&2
+    *) echo "usage: $0 [--binary PATH] [--duration SECONDS] [--soak] [--part plain|https|all]" \
+         "[--only prevu|nginx|haproxy]" >&2
        exit 2 ;;
   esac
 done
@@ -206,7 +210,7 @@ CONF
 if [[ "$PART" == plain || "$PART" == all ]]; then
 printf "%-8s %12s %10s %10s %10s %14s %10s %10s\n" \
   proxy "requests/s" p50 p99 cpu_s "requests/cpu_s" idle_kb peak_kb
-for name in prevu nginx haproxy; do
+for name in ${ONLY:-prevu nginx haproxy}; do
   port_free "$PROXY_PORT"
   "start_$name"
   pid=$!

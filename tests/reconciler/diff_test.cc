@@ -654,9 +654,10 @@ TEST(DiffFetchRetryTest, MissingCommitIsTriedAFewTimes) {
   EXPECT_THAT(retried, testing::ElementsAre(true, true, true, true, false, false));
 }
 
-TEST(DiffDockerRetryTest, OnlyAnUnreachableOrSlowDaemonIsTriedAgain) {
+TEST(DiffDockerRetryTest, OnlyAnUnreachableOrSlowOrFullDaemonIsTriedAgain) {
   EXPECT_TRUE(RetryDocker(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(RetryDocker(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_TRUE(RetryDocker(absl::StatusCode::kResourceExhausted));    // no address pool left
   EXPECT_FALSE(RetryDocker(absl::StatusCode::kFailedPrecondition));  // the build failed
   EXPECT_FALSE(RetryDocker(absl::StatusCode::kInvalidArgument));
   EXPECT_FALSE(RetryDocker(absl::StatusCode::kInternal));

@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "reconciler/diff.h"
 #include "tests/reconciler/docker_fake_daemon.h"
 
 namespace prevu::reconciler::docker {
@@ -151,6 +152,28 @@ TEST(DockerRuntimeInspect, AsksForOneContainerAndReportsAGoneOneAsNotFound) {
   for (const std::string& target : daemon.targets()) {
     EXPECT_FALSE(absl::StrContains(target, "/containers/json")) << target;  // never a listing
   }
+}
+
+// Docker's default address pools hold about thirty networks, one per preview: running out says
+// what to do, and is ResourceExhausted so that the loop tries again later.
+TEST(DockerRuntimeNetwork, RunningOutOfAddressPoolsSaysWhatToDoAndIsRetried) {
+  FakeDaemon daemon("1.41", [&](int fd, const std::string& head, const std::string&) {
+    if (absl::StrContains(head, "/networks/create")) {
+      WriteAll(fd,
+               Answer(403, R"({"message": "could not find an available, non-overlapping )"
+                           R"(IPv4 address pool among the defaults to assign to the network"})"));
+    } else {
+      WriteAll(fd, Answer(200, "[]"));  // no network of that name yet
+    }
+  });
+  DockerRuntime runtime(daemon.Options());
+
+  absl::StatusOr<std::string> network = runtime.EnsureNetwork("prevu-x", {{kLabelKey, "k"}});
+
+  EXPECT_TRUE(absl::IsResourceExhausted(network.status())) << network.status();
+  EXPECT_THAT(network.status().message(), HasSubstr("default-address-pools"));
+  EXPECT_THAT(network.status().message(), HasSubstr("non-overlapping IPv4 address pool"));
+  EXPECT_TRUE(RetryDocker(network.status().code()));
 }
 
 // The watch wakes the loop for managed containers and for networks it knows, not for anything
