@@ -76,7 +76,9 @@ class Bench {
       std::fprintf(stderr, "webhook answered %d: %s\n", answer.status, answer.body.c_str());
       return false;
     }
-    opened_.push_back(number);
+    if (action == "opened") {
+      opened_.push_back(number);  // CloseAll() walks this list while it sends closes
+    }
     return true;
   }
 
@@ -131,6 +133,7 @@ class Bench {
 };
 
 int Main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures reach a pipe as they are printed
   int previews = 50;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--previews" && !absl::SimpleAtoi(argv[i + 1], &previews)) {
