@@ -81,8 +81,8 @@ TEST(DashboardE2eTest, ShowsAPreviewFromAWebhookInHeadlessChromium) {
       std::chrono::seconds(180)))
       << prevu.log();
 
-  std::filesystem::create_directories("artefacts");
-  std::string prefix = std::filesystem::absolute("artefacts/dashboard").string();
+  std::filesystem::create_directories(PREVU_ARTEFACT_DIR);
+  std::string prefix = PREVU_ARTEFACT_DIR "/dashboard";
   CommandResult browser = RunCommand(absl::StrCat("node ", kScript, " http://127.0.0.1:", api_port,
                                                   "/ '", key, "' ready ", prefix));
   EXPECT_EQ(browser.exit_code, 0) << browser.output;
