@@ -189,10 +189,18 @@ std::vector<std::string> GitFetcher::Environment(const FetchRequest& request) co
 absl::Status GitFetcher::Git(const FetchRequest& request, const std::vector<std::string>& args,
                              absl::Time deadline, const CancelToken& cancel,
                              std::string* output) const {
-  std::vector<std::string> argv = {options_.git, "-C", request.dir};
+  // git runs in the checkout; `-C` repeats it so that no configuration of the parent's working
+  // directory can apply. Absolute, since a relative `-C` would be taken from inside the checkout.
+  std::error_code error;
+  std::string dir = std::filesystem::absolute(request.dir, error).string();
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot resolve the checkout directory ", request.dir, ": ", error.message()));
+  }
+  std::vector<std::string> argv = {options_.git, "-C", dir};
   argv.insert(argv.end(), args.begin(), args.end());
   absl::StatusOr<ProcessResult> result =
-      ChildProcess::Run(argv, Environment(request), request.dir, deadline - absl::Now(), &cancel);
+      ChildProcess::Run(argv, Environment(request), dir, deadline - absl::Now(), &cancel);
   if (!result.ok()) {
     return result.status();
   }

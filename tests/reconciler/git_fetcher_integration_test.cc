@@ -101,6 +101,18 @@ TEST_F(GitFetcherIntegrationTest, FetchesABranchTipBySha) {
   EXPECT_EQ(Shell("git -C " + root_ + "/checkout rev-list --count HEAD"), "1");  // shallow
 }
 
+// `prevu serve` with the default `[state] dir = "./prevu-data"` fetches into a relative path.
+TEST_F(GitFetcherIntegrationTest, FetchesIntoARelativeDirectory) {
+  std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(root_);
+  FetchRequest request = Request(second_);
+  request.dir = "relative-checkout";
+  absl::Status fetched = GitFetcher({}).Fetch(request, cancel_);
+  std::filesystem::current_path(before);
+  ASSERT_TRUE(fetched.ok()) << fetched;
+  EXPECT_EQ(ReadAll(root_ + "/relative-checkout/app.txt"), "second");
+}
+
 TEST_F(GitFetcherIntegrationTest, FetchesACommitThatOnlyAPullRequestRefHas) {
   GitFetcher fetcher({});
   ASSERT_TRUE(fetcher.Fetch(Request(pull_), cancel_).ok());
