@@ -189,11 +189,17 @@ void Reconciler::Pass() {
   absl::Time now = clock_->Now();
   TakeConfig();
 
-  // Job results first, and written, so that the store's statuses are the loop's.
+  // Job results first. They are written to the store only after the routes are published: a
+  // preview whose status says ready must already be served, or a client that waits for the phase
+  // and then asks the proxy would get a 503. Until then the diff reads the loop's own statuses.
   ApplyReports(now);
-  WriteStatuses();
 
   std::vector<controller::Preview> previews = store_->List();
+  for (controller::Preview& preview : previews) {
+    if (auto it = entries_.find(preview.key); it != entries_.end() && it->second.dirty) {
+      preview.status = it->second.status;
+    }
+  }
   absl::StatusOr<ActualState> actual = runtime_->List();
   NoteListing(actual.status());
   std::vector<DesiredPreview> desired = Describe(previews);

@@ -391,7 +391,18 @@ absl::StatusOr<std::string> DockerRuntime::Build(const BuildSpec& spec, const Lo
     image = build();
   }
   if (image.ok() && !cancel.cancelled()) {
-    image = AddLabels(*image, spec, cancel);
+    absl::StatusOr<std::string> labelled = AddLabels(*image, spec, cancel);
+    // The unlabelled image has no tag: identical contexts of other previews share it, and their
+    // image removal can delete it as a dangling parent before the label step reads it (whose
+    // FROM then sends Docker to a registry). Building again makes it anew.
+    if (absl::IsFailedPrecondition(labelled.status()) && !cancel.cancelled()) {
+      if (log) {
+        log("(the built image vanished before it was labelled; building once more)");
+      }
+      image = build();
+      labelled = image.ok() && !cancel.cancelled() ? AddLabels(*image, spec, cancel) : image;
+    }
+    image = std::move(labelled);
   }
   if (cancel.cancelled()) {
     return absl::CancelledError(absl::StrCat("the build of ", spec.tag, " was cancelled"));

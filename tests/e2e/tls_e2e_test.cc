@@ -233,7 +233,10 @@ TEST_F(TlsE2eTest, CertificateFromPebbleServesHttpsAndIsLoadedFromDiskAfterARest
   ASSERT_EQ(prevu_->Wait(seconds(10)), 0);
   absl::Status restarted = prevu_->Start(api_port_);
   ASSERT_TRUE(restarted.ok()) << restarted;
-  EXPECT_EQ(Https(tls_port_, kDomain, "/healthz", pebble_->root_file()).status, 200);
+  // Start() returns once the api answers; the proxy's listeners open just after it.
+  EXPECT_TRUE(WaitFor(
+      [&] { return Https(tls_port_, kDomain, "/healthz", pebble_->root_file()).status == 200; },
+      seconds(10)));
   EXPECT_TRUE(WaitFor(
       [&] { return Https(tls_port_, host, "/", pebble_->root_file()).status == 200; }, seconds(30)))
       << prevu_->log();

@@ -35,11 +35,20 @@ TEST_F(ReconcilerIntegrationTest, OpenPushCloseLifecycle) {
   }));
   EXPECT_EQ(publisher_.routes()[0].host, absl::StrCat("pr-7-shop.localhost"));
 
-  // Push: the old container answers until the new one is ready, then it is gone.
+  // Push: the old container answers for as long as the route leads to it; the route moves to
+  // the new one once that is ready, and only then is the old one removed.
   Push(CommitApp("version two"));
+  auto routed_to_first = [&] {
+    std::vector<proxy::Route> routes = publisher_.routes();
+    return routes.size() == 1 && routes[0].upstream_port == first.upstream_port;
+  };
   int old_failures = 0;
   ASSERT_TRUE(WaitFor([&] { return Status().observed_generation == 2; },
-                      [&] { old_failures += HttpGetIndex(first.upstream_port).empty() ? 1 : 0; }))
+                      [&] {
+                        bool before = routed_to_first();
+                        bool failed = HttpGetIndex(first.upstream_port).empty();
+                        old_failures += before && failed && routed_to_first() ? 1 : 0;
+                      }))
       << Status().error.value_or("");
   ASSERT_TRUE(WaitReady(2));
   EXPECT_EQ(old_failures, 0);
