@@ -43,6 +43,9 @@ struct KeyHash {
   }
 };
 
+// How many objects ahead Differ::Index prefetches (see FileAll).
+constexpr size_t kAhead = 8;
+
 // Most previews have one or two objects of each kind: keep them inline, not on the heap, so a
 // pass over thousands of previews does not allocate per preview.
 using Containers = absl::InlinedVector<const ActualContainer*, 2>;
@@ -169,8 +172,8 @@ void Differ::Index(const ActualState& actual) {
   slot_.reserve(desired_.size());
   objects_.reserve(desired_.size());
   for (size_t i = 0; i < desired_.size(); ++i) {
-    if (i + 8 < desired_.size()) {
-      __builtin_prefetch(desired_[i + 8].key.data());  // as in FileAll below
+    if (i + kAhead < desired_.size()) {
+      __builtin_prefetch(desired_[i + kAhead].key.data());  // as in FileAll below
     }
     const DesiredPreview& d = desired_[i];
     auto [it, inserted] = slot_of_key_.try_emplace(d.key, static_cast<uint32_t>(objects_.size()));
@@ -192,7 +195,6 @@ void Differ::Index(const ActualState& actual) {
 // so that those waits overlap.
 template <typename T, typename FileFn>
 void Differ::FileAll(const std::vector<T>& objects, FileFn file) {
-  constexpr size_t kAhead = 8;
   const size_t n = objects.size();
   for (size_t i = 0; i < std::min(n, kAhead); ++i) {
     __builtin_prefetch(objects[i].key.data());

@@ -270,7 +270,7 @@ bool DockerRuntime::IsMine(const nlohmann::json& labels) const {
 
 std::map<std::string, std::string> DockerRuntime::OwnLabels(
     std::map<std::string, std::string> labels) const {
-  labels[kLabelManaged] = "true";
+  labels = ManagedLabels(std::move(labels));
   if (!client_.options().instance.empty()) {
     labels[kLabelInstance] = client_.options().instance;
   }

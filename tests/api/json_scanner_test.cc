@@ -7,29 +7,16 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/api/fixtures.h"
+#include "tests/api/json_flatten.h"
 
 namespace prevu::api {
 namespace {
 
 using Fields = absl::flat_hash_map<std::string, nlohmann::json>;
+using testing::Flatten;
 
 absl::Status ScanAll(absl::string_view text, Fields* fields) {
   return JsonScanner({}).Scan(text, fields);
-}
-
-// Every value outside arrays, by dotted path, as nlohmann_json reads it.
-void Flatten(const nlohmann::json& node, const std::string& path, Fields* out) {
-  for (const auto& [key, value] : node.items()) {
-    std::string child = path.empty() ? key : absl::StrCat(path, ".", key);
-    if (value.is_object()) {
-      (*out)[child] = nlohmann::json::object();
-      Flatten(value, child, out);
-    } else if (value.is_array()) {
-      (*out)[child] = nlohmann::json::array();
-    } else {
-      (*out)[child] = value;
-    }
-  }
 }
 
 TEST(JsonScannerTest, AcceptsAndRefusesExactlyWhatAStrictParserDoes) {

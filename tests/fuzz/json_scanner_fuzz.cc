@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/json_scanner.h"
 #include "nlohmann/json.hpp"
+#include "tests/api/json_flatten.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace prevu::api {
@@ -53,21 +54,6 @@ size_t CountNames(const nlohmann::json& node, bool* dotted) {
     names += CountNames(value, dotted);
   }
   return names;
-}
-
-// Every value outside arrays by dotted path, as the scanner keeps them.
-void Flatten(const nlohmann::json& node, const std::string& path, Fields* out) {
-  for (const auto& [key, value] : node.items()) {
-    std::string child = path.empty() ? key : absl::StrCat(path, ".", key);
-    if (value.is_object()) {
-      (*out)[child] = nlohmann::json::object();
-      Flatten(value, child, out);
-    } else if (value.is_array()) {
-      (*out)[child] = nlohmann::json::array();
-    } else {
-      (*out)[child] = value;
-    }
-  }
 }
 
 }  // namespace
@@ -117,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   prevu::api::Fields expected;
-  prevu::api::Flatten(document, "", &expected);
+  prevu::api::testing::Flatten(document, "", &expected);
   FUZZ_CHECK(scanned.size() == expected.size());
   for (const auto& [path, value] : expected) {
     auto it = scanned.find(path);
