@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
@@ -17,30 +16,12 @@ using controller::Phase;
 
 const PreviewMemory kNoMemory;
 
-// Hashes key texts for the pass's index. absl::Hash spent half of each lookup mixing a 25-byte
-// key; this reads it in 8-byte words, each folded in with a 128-bit multiply. Seeded per process
-// (by where a variable lands, as absl does), so that chosen key names cannot degrade the table
-// the same way on every run.
+// The pass's index of desired keys points at the keys the caller keeps.
 struct KeyHash {
-  static uint64_t Mix(uint64_t x) {
-    unsigned __int128 product = static_cast<unsigned __int128>(x) * 0x9e3779b97f4a7c15ULL;
-    return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
-  }
-
-  size_t operator()(absl::string_view key) const {
-    static const char anchor = 0;
-    uint64_t hash = reinterpret_cast<uintptr_t>(&anchor) ^ key.size();
-    const char* p = key.data();
-    size_t left = key.size();
-    for (; left >= 8; p += 8, left -= 8) {
-      uint64_t word;
-      std::memcpy(&word, p, 8);
-      hash = Mix(hash ^ word);
-    }
-    uint64_t tail = 0;
-    std::memcpy(&tail, p, left);
-    return Mix(hash ^ tail);
-  }
+  size_t operator()(const CompactId* key) const { return key->Hash(); }
+};
+struct KeyEq {
+  bool operator()(const CompactId* a, const CompactId* b) const { return *a == *b; }
 };
 
 // How many objects ahead Differ::Index prefetches (see FileAll).
@@ -65,7 +46,7 @@ struct Sorted {
   Containers stale_dead;
 };
 
-Sorted SortContainers(const Containers& containers, absl::string_view hash) {
+Sorted SortContainers(const Containers& containers, const CompactId& hash) {
   Sorted sorted;
   for (const ActualContainer* c : containers) {
     bool current = c->spec_hash == hash;
@@ -78,7 +59,7 @@ Sorted SortContainers(const Containers& containers, absl::string_view hash) {
   return sorted;
 }
 
-bool Contains(const Containers& containers, const std::string& id) {
+bool Contains(const Containers& containers, const CompactId& id) {
   return std::any_of(containers.begin(), containers.end(),
                      [&](const ActualContainer* c) { return c->id == id; });
 }
@@ -89,7 +70,7 @@ bool IsExpired(const DesiredPreview& d, absl::Time now) {
 }
 
 // A job of the current hash failed for a reason that may heal, and its back-off has not ended.
-bool RetryWaits(const PreviewMemory& m, absl::string_view hash, absl::Time now) {
+bool RetryWaits(const PreviewMemory& m, const CompactId& hash, absl::Time now) {
   return m.job_failures > 0 && m.retry_hash == hash && m.job_retry_at > now;
 }
 
@@ -110,8 +91,13 @@ class Differ {
   void PlanPreview(size_t i);
   void PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& objects);
   void RepairNetwork(size_t i, const PreviewMemory& m, const KeyObjects& objects);
-  const ActualContainer* PickServing(size_t i, const PreviewMemory& m, const Sorted& sorted) const;
-  void KeepServing(size_t i, const PreviewMemory& m, const ActualContainer& serving);
+  // The running container of the current hash that the loop remembers as ready, if any.
+  static const ActualContainer* FindReady(const PreviewMemory& m, const Containers& running);
+  const ActualContainer* PickServing(size_t i, const PreviewMemory& m, const Sorted& sorted,
+                                     const ActualContainer* remembered) const;
+  // `remembered`: `serving` is the container the loop remembers as ready.
+  void KeepServing(size_t i, const PreviewMemory& m, const ActualContainer& serving,
+                   bool remembered);
   void StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool died,
                   int exit_code);
   void AddStart(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool restart,
@@ -120,7 +106,7 @@ class Differ {
   void RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjects& objects,
                           const Containers& kept);
   void PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool expired);
-  KeyObjects* Find(absl::string_view key);
+  KeyObjects* Find(const CompactId& key);
   template <typename T, typename FileFn>
   void FileAll(const std::vector<T>& objects, FileFn file);
   void PlanUnknownKeys();
@@ -136,7 +122,7 @@ class Differ {
   const DiffOptions& options_;
   // The actual objects by key, one slot per distinct desired key in the order of the desired
   // list, so that planning walks them in order; previews with the same key share a slot.
-  absl::flat_hash_map<absl::string_view, uint32_t, KeyHash> slot_of_key_;
+  absl::flat_hash_map<const CompactId*, uint32_t, KeyHash, KeyEq> slot_of_key_;
   std::vector<uint32_t> slot_;  // of each desired preview
   std::vector<KeyObjects> objects_;
   KeyObjects strays_;  // objects of keys no desired preview has, in listing order
@@ -150,8 +136,8 @@ Plan Differ::Run(const ActualState* actual) {
     for (size_t i = 0; i < desired_.size(); ++i) {
       const PreviewMemory& m = desired_[i].memory ? *desired_[i].memory : kNoMemory;
       bool open = desired_[i].preview->spec.open && !IsExpired(desired_[i], now_);
-      if (!m.job_hash.empty() && (!open || m.job_hash != desired_[i].spec_hash)) {
-        Add(ActionType::kCancel, i).spec_hash = m.job_hash;
+      if (!m.job_hash.empty() && (!open || m.job_hash != *desired_[i].spec_hash)) {
+        Add(ActionType::kCancel, i).spec_hash = m.job_hash.str();
       }
     }
     return std::move(plan_);
@@ -172,9 +158,6 @@ void Differ::Index(const ActualState& actual) {
   slot_.reserve(desired_.size());
   objects_.reserve(desired_.size());
   for (size_t i = 0; i < desired_.size(); ++i) {
-    if (i + kAhead < desired_.size()) {
-      __builtin_prefetch(desired_[i + kAhead].key.data());  // as in FileAll below
-    }
     const DesiredPreview& d = desired_[i];
     auto [it, inserted] = slot_of_key_.try_emplace(d.key, static_cast<uint32_t>(objects_.size()));
     if (inserted) {
@@ -189,29 +172,26 @@ void Differ::Index(const ActualState& actual) {
   FileAll(actual.images, [](KeyObjects& o, const ActualImage* i) { o.images.push_back(i); });
 }
 
-// Files every object under its key. Each lookup waits on memory (the object's key text, the
-// table's slot, the desired key it is compared with), and one lookup after another would wait
-// for each in turn: the keys of the next objects and their slots are prefetched a batch ahead,
-// so that those waits overlap.
+// Files every object under its key. Each lookup waits on memory (the object, the table's slot,
+// the desired key it is compared with), and one lookup after another would wait for each in
+// turn: the next objects and their slots are prefetched a batch ahead, so that those waits
+// overlap.
 template <typename T, typename FileFn>
 void Differ::FileAll(const std::vector<T>& objects, FileFn file) {
   const size_t n = objects.size();
-  for (size_t i = 0; i < std::min(n, kAhead); ++i) {
-    __builtin_prefetch(objects[i].key.data());
-  }
   for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) {
-      __builtin_prefetch(objects[i + kAhead].key.data());
+    if (i + 2 * kAhead < n) {
+      __builtin_prefetch(&objects[i + 2 * kAhead].key);
     }
-    if (i + kAhead / 2 < n) {
-      slot_of_key_.prefetch(objects[i + kAhead / 2].key);
+    if (i + kAhead < n) {
+      slot_of_key_.prefetch(&objects[i + kAhead].key);
     }
     file(*Find(objects[i].key), &objects[i]);
   }
 }
 
-KeyObjects* Differ::Find(absl::string_view key) {
-  auto it = slot_of_key_.find(key);
+KeyObjects* Differ::Find(const CompactId& key) {
+  auto it = slot_of_key_.find(&key);
   return it == slot_of_key_.end() ? &strays_ : &objects_[it->second];
 }
 
@@ -229,11 +209,11 @@ void Differ::PlanPreview(size_t i) {
 }
 
 void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& objects) {
-  absl::string_view hash = desired_[i].spec_hash;
+  const CompactId& hash = *desired_[i].spec_hash;
   bool job = !m.job_hash.empty();
   bool job_current = job && m.job_hash == hash;
   if (job && !job_current) {
-    Add(ActionType::kCancel, i).spec_hash = m.job_hash;
+    Add(ActionType::kCancel, i).spec_hash = m.job_hash.str();
   }
 
   // A network removed under running containers cuts them off: rebuild the wiring.
@@ -244,15 +224,17 @@ void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& object
 
   // While a job for the current hash runs, its container is not ours to judge yet.
   Sorted sorted = SortContainers(objects.containers, hash);
-  const ActualContainer* serving = job_current ? nullptr : PickServing(i, m, sorted);
+  const ActualContainer* remembered = FindReady(m, sorted.current_running);
+  const ActualContainer* serving = job_current ? nullptr : PickServing(i, m, sorted, remembered);
   int exit_code = sorted.current_dead.empty() ? -1 : sorted.current_dead.front()->exit_code;
-  bool died = !sorted.current_dead.empty() ||
-              (!m.ready_container.empty() && !Contains(objects.containers, m.ready_container));
+  bool died =
+      !sorted.current_dead.empty() || (!m.ready_container.empty() && remembered == nullptr &&
+                                       !Contains(objects.containers, m.ready_container));
   if (!job_current) {
     RemoveContainers(i, sorted.current_dead);
     for (const ActualContainer* c : sorted.current_running) {
       if (c != serving) {
-        Add(ActionType::kRemoveContainer, i).id = c->id;
+        Add(ActionType::kRemoveContainer, i).id = c->id.str();
       }
     }
   }
@@ -265,7 +247,7 @@ void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& object
     RemoveContainers(i, sorted.stale_dead);
   }
   if (serving != nullptr) {
-    KeepServing(i, m, *serving);
+    KeepServing(i, m, *serving, serving == remembered);
     RemoveContainers(i, sorted.stale_running);
     kept.push_back(serving);
   } else {
@@ -288,7 +270,7 @@ void Differ::PlanOpen(size_t i, const PreviewMemory& m, const KeyObjects& object
 void Differ::RepairNetwork(size_t i, const PreviewMemory& m, const KeyObjects& objects) {
   Add(ActionType::kEnsureNetwork, i);
   RemoveContainers(i, objects.containers);
-  absl::string_view hash = desired_[i].spec_hash;
+  const CompactId& hash = *desired_[i].spec_hash;
   if (RetryWaits(m, hash, now_)) {
     plan_.next_wake = std::min(plan_.next_wake, m.job_retry_at);
   } else if (m.failed_hash != hash) {
@@ -298,31 +280,43 @@ void Differ::RepairNetwork(size_t i, const PreviewMemory& m, const KeyObjects& o
   RemoveUnusedImages(i, m, objects, {});
 }
 
-const ActualContainer* Differ::PickServing(size_t i, const PreviewMemory& m,
-                                           const Sorted& sorted) const {
-  for (const ActualContainer* c : sorted.current_running) {
+const ActualContainer* Differ::FindReady(const PreviewMemory& m, const Containers& running) {
+  if (m.ready_container.empty()) {
+    return nullptr;
+  }
+  for (const ActualContainer* c : running) {
     if (c->id == m.ready_container) {
       return c;
     }
   }
+  return nullptr;
+}
 
+const ActualContainer* Differ::PickServing(size_t i, const PreviewMemory& m, const Sorted& sorted,
+                                           const ActualContainer* remembered) const {
+  if (remembered != nullptr) {
+    return remembered;
+  }
   // A running container of the current hash that nobody is starting is adopted (after a
   // restart of Prevu), unless that hash is known to fail its health check.
-  if (sorted.current_running.empty() || m.failed_hash == desired_[i].spec_hash) {
+  if (sorted.current_running.empty() || m.failed_hash == *desired_[i].spec_hash) {
     return nullptr;
   }
   return sorted.current_running.front();
 }
 
-void Differ::KeepServing(size_t i, const PreviewMemory& m, const ActualContainer& serving) {
+void Differ::KeepServing(size_t i, const PreviewMemory& m, const ActualContainer& serving,
+                         bool remembered) {
   const controller::Preview& preview = *desired_[i].preview;
   const controller::PreviewStatus& status = preview.status;
-  if (m.ready_container != serving.id || status.phase != Phase::kReady ||
-      status.container_id != serving.id || status.observed_generation != preview.spec.generation) {
-    Add(ActionType::kAdopt, i).id = serving.id;
+  // The loop writes status.container_id whenever it remembers a ready container, so the status
+  // names `serving` when the memory does.
+  if (!remembered || status.phase != Phase::kReady ||
+      status.observed_generation != preview.spec.generation) {
+    Add(ActionType::kAdopt, i).id = serving.id.str();
   }
 
-  if (m.restarts > 0 && m.restarts_hash == desired_[i].spec_hash &&
+  if (m.restarts > 0 && m.restarts_hash == *desired_[i].spec_hash &&
       serving.started_at + options_.backoff_reset <= now_) {
     Add(ActionType::kResetBackoff, i);
   }
@@ -331,16 +325,16 @@ void Differ::KeepServing(size_t i, const PreviewMemory& m, const ActualContainer
 void Differ::StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool died,
                         int exit_code) {
   const DesiredPreview& d = desired_[i];
-  if (m.failed_hash == d.spec_hash) {
+  if (m.failed_hash == *d.spec_hash) {
     return;
   }
   // The status already says when the job is tried again.
-  if (RetryWaits(m, d.spec_hash, now_)) {
+  if (RetryWaits(m, *d.spec_hash, now_)) {
     plan_.next_wake = std::min(plan_.next_wake, m.job_retry_at);
     return;
   }
 
-  if (m.restarts_hash == d.spec_hash && m.retry_at > now_) {
+  if (m.restarts_hash == *d.spec_hash && m.retry_at > now_) {
     plan_.next_wake = std::min(plan_.next_wake, m.retry_at);
     if (!ShowsCrashLoop(d.preview->status)) {
       Action& a = Add(ActionType::kCrashLoop, i);
@@ -350,22 +344,22 @@ void Differ::StartIfDue(size_t i, const PreviewMemory& m, const KeyObjects& obje
     return;
   }
   // Once a container has been restarting, every start counts, until it stays up long enough.
-  bool restarting = m.restarts_hash == d.spec_hash && m.restarts > 0;
+  bool restarting = m.restarts_hash == *d.spec_hash && m.restarts > 0;
   AddStart(i, m, objects, died || restarting, exit_code);
 }
 
 void Differ::AddStart(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool restart,
                       int exit_code) {
-  absl::string_view hash = desired_[i].spec_hash;
+  const CompactId& hash = *desired_[i].spec_hash;
   bool have_image = m.image_hash == hash &&
                     std::any_of(objects.images.begin(), objects.images.end(),
                                 [&](const ActualImage* image) { return image->id == m.image_id; });
   Action& a = Add(have_image ? ActionType::kStart : ActionType::kDeploy, i);
-  a.spec_hash = std::string(hash);
+  a.spec_hash = hash.str();
   a.restart = restart;
   a.exit_code = exit_code;
   if (have_image) {
-    a.image_id = m.image_id;
+    a.image_id = m.image_id.str();
   }
 }
 
@@ -382,7 +376,7 @@ void Differ::AddRoute(size_t i, const ActualContainer* serving, const Sorted& so
   route.preview = i;
   if (target != nullptr && target->upstream_port != 0) {
     route.ready = true;
-    route.container_id = target->id;
+    route.container_id = &target->id;
     route.upstream_host = target->upstream_host;
     route.upstream_port = target->upstream_port;
   }
@@ -390,14 +384,14 @@ void Differ::AddRoute(size_t i, const ActualContainer* serving, const Sorted& so
 
 void Differ::RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjects& objects,
                                 const Containers& kept) {
-  absl::string_view hash = desired_[i].spec_hash;
+  const CompactId& hash = *desired_[i].spec_hash;
   for (const ActualImage* image : objects.images) {
     bool wanted =
         image->spec_hash == hash || (!m.job_hash.empty() && image->spec_hash == m.job_hash);
-    bool used = std::any_of(kept.begin(), kept.end(),
-                            [&](const ActualContainer* c) { return c->image_id == image->id; });
-    if (!wanted && !used) {
-      Add(ActionType::kRemoveImage, i).id = image->id;
+    if (!wanted && std::none_of(kept.begin(), kept.end(), [&](const ActualContainer* c) {
+          return c->image_id == image->id;
+        })) {
+      Add(ActionType::kRemoveImage, i).id = image->id.str();
     }
   }
 }
@@ -405,7 +399,7 @@ void Differ::RemoveUnusedImages(size_t i, const PreviewMemory& m, const KeyObjec
 void Differ::PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& objects, bool expired) {
   bool job = !m.job_hash.empty();
   if (job) {
-    Add(ActionType::kCancel, i).spec_hash = m.job_hash;
+    Add(ActionType::kCancel, i).spec_hash = m.job_hash.str();
   }
 
   bool anything =
@@ -418,7 +412,7 @@ void Differ::PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& object
     Add(ActionType::kRemoveNetwork, i).id = n->id;
   }
   for (const ActualImage* image : objects.images) {
-    Add(ActionType::kRemoveImage, i).id = image->id;
+    Add(ActionType::kRemoveImage, i).id = image->id.str();
   }
 
   // A cancelled job may still create something; forget only once it has reported back.
@@ -429,19 +423,19 @@ void Differ::PlanGone(size_t i, const PreviewMemory& m, const KeyObjects& object
 
 void Differ::PlanUnknownKeys() {
   for (const ActualContainer* c : strays_.containers) {
-    Add(ActionType::kRemoveContainer, kNoPreview).id = c->id;
+    Add(ActionType::kRemoveContainer, kNoPreview).id = c->id.str();
   }
   for (const ActualNetwork* n : strays_.networks) {
     Add(ActionType::kRemoveNetwork, kNoPreview).id = n->id;
   }
   for (const ActualImage* image : strays_.images) {
-    Add(ActionType::kRemoveImage, kNoPreview).id = image->id;
+    Add(ActionType::kRemoveImage, kNoPreview).id = image->id.str();
   }
 }
 
 void Differ::RemoveContainers(size_t i, const Containers& containers) {
   for (const ActualContainer* c : containers) {
-    Add(ActionType::kRemoveContainer, i).id = c->id;
+    Add(ActionType::kRemoveContainer, i).id = c->id.str();
   }
 }
 

@@ -20,16 +20,16 @@ namespace prevu::reconciler {
 // What the loop remembers about one preview between passes. The diff reads it; only the loop
 // changes it, when it carries out the actions.
 struct PreviewMemory {
-  std::string job_hash;         // spec hash of the job in flight (deploy or start); "" = none
-  std::string ready_container;  // the container that passed its health check or was adopted
-  std::string failed_hash;      // a job for this hash failed for good; wait for a new spec
-  std::string image_hash;       // the hash whose image (and run settings) the loop remembers,
-  std::string image_id;         //   so that restarting a dead container needs no rebuild
-  std::string restarts_hash;    // the hash `restarts` and `retry_at` count for
-  int restarts = 0;             // consecutive restarts of a container that died
+  CompactId job_hash;         // spec hash of the job in flight (deploy or start); "" = none
+  CompactId ready_container;  // the container that passed its health check or was adopted
+  CompactId failed_hash;      // a job for this hash failed for good; wait for a new spec
+  CompactId image_hash;       // the hash whose image (and run settings) the loop remembers,
+  CompactId image_id;         //   so that restarting a dead container needs no rebuild
+  CompactId restarts_hash;    // the hash `restarts` and `retry_at` count for
+  int restarts = 0;           // consecutive restarts of a container that died
   absl::Time retry_at = absl::InfinitePast();  // no restart before this (crash back-off)
   // Jobs that failed for a reason that may heal (the network, Docker being away) are tried again.
-  std::string retry_hash;  // the hash `job_failures` and `job_retry_at` count for
+  CompactId retry_hash;    // the hash `job_failures` and `job_retry_at` count for
   std::string retry_step;  // the condition of the step that failed ("Fetched", "Built", ...)
   int job_failures = 0;    // consecutive failures of that step
   absl::Time job_retry_at = absl::InfinitePast();  // no new job before this (job back-off)
@@ -39,9 +39,9 @@ struct PreviewMemory {
 // generation, not once per pass.
 struct DesiredPreview {
   const controller::Preview* preview = nullptr;
-  // Both kept alive by the caller, so that describing a preview copies no string.
-  absl::string_view key;                     // preview->key.ToString(), the prevu.key label
-  absl::string_view spec_hash;               // SpecHash() of the current spec
+  // Both kept alive by the caller, so that describing a preview copies nothing.
+  const CompactId* key = nullptr;            // preview->key.ToString(), the prevu.key label
+  const CompactId* spec_hash = nullptr;      // SpecHash() of the current spec
   absl::Duration ttl = absl::Hours(24 * 7);  // `[preview] ttl` of the repository
   const PreviewMemory* memory = nullptr;     // null when the loop remembers nothing
 };
@@ -82,7 +82,7 @@ struct Action {
 struct RouteTarget {
   size_t preview = kNoPreview;
   bool ready = false;
-  absl::string_view container_id;
+  const CompactId* container_id = nullptr;
   absl::string_view upstream_host;
   uint16_t upstream_port = 0;
 };

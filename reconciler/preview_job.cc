@@ -202,15 +202,15 @@ bool PreviewJob::WaitHealthy(const ActualContainer& container) {
       if (std::optional<ActualContainer> dead = Exited(container)) {
         End(Outcome::kExited, "Running", "Exited",
             absl::StrCat("The container exited with code ", dead->exit_code, " before ", path,
-                         " answered. Its last output:\n", ContainerOutput(container.id)),
+                         " answered. Its last output:\n", ContainerOutput(container.id.str())),
             &*dead);
         return false;
       }
     }
 
     if (Steady::now() >= deadline) {
-      std::string output = ContainerOutput(container.id);
-      context_.runtime->RemoveContainer(container.id).IgnoreError();
+      std::string output = ContainerOutput(container.id.str());
+      context_.runtime->RemoveContainer(container.id.str()).IgnoreError();
       End(Outcome::kFailed, "Ready", "Unhealthy",
           absl::StrCat("The app did not answer ", path, " on port ", config_->run.port,
                        " with 2xx or 3xx within ", absl::FormatDuration(context_.health_timeout),
@@ -224,7 +224,7 @@ bool PreviewJob::WaitHealthy(const ActualContainer& container) {
 }
 
 std::optional<ActualContainer> PreviewJob::Exited(const ActualContainer& container) const {
-  absl::StatusOr<ActualContainer> now = context_.runtime->Inspect(container.id);
+  absl::StatusOr<ActualContainer> now = context_.runtime->Inspect(container.id.str());
   if (absl::IsNotFound(now.status())) {
     ActualContainer gone = container;
     gone.running = false;
@@ -261,7 +261,7 @@ bool PreviewJob::StopIfCancelled(const ActualContainer* container) {
     return false;
   }
   if (container != nullptr) {
-    context_.runtime->RemoveContainer(container->id).IgnoreError();
+    context_.runtime->RemoveContainer(container->id.str()).IgnoreError();
   }
   End(Outcome::kCancelled, "", "", "");
   return true;

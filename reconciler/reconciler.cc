@@ -210,7 +210,7 @@ void Reconciler::Pass() {
   if (plan.routes_valid) {
     Publish(plan, desired, now);
   }
-  Execute(plan, desired, pass, now);
+  Execute(plan, pass, now);
   WriteStatuses();
   DropUnseen(pass);
 
@@ -301,7 +301,7 @@ void Reconciler::Finish(Entry& entry, const JobReport& report, absl::Time now) {
     memory.ready_container = report.container.id;
     memory.failed_hash.clear();
     status.phase = Phase::kReady;
-    status.container_id = report.container.id;
+    status.container_id = report.container.id.str();
     status.image_id = report.image_id;
     status.error.reset();
     return;
@@ -381,6 +381,7 @@ std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::P
     if (inserted) {
       entry.key = preview.key;
       entry.key_text = preview.key.ToString();
+      entry.key_id = entry.key_text;
       entry.label = route_table_.names().Label(preview.key);
       entry.status = preview.status;
     }
@@ -390,14 +391,13 @@ std::vector<DesiredPreview> Reconciler::Describe(const std::vector<controller::P
     }
     entry.seen_pass = pass_id_;
     desired.push_back(
-        DesiredPreview{&preview, entry.key_text, entry.spec_hash, entry.ttl, &entry.memory});
+        DesiredPreview{&preview, &entry.key_id, &entry.spec_hash, entry.ttl, &entry.memory});
     described_.push_back(&entry);
   }
   return desired;
 }
 
-void Reconciler::Execute(const Plan& plan, const std::vector<DesiredPreview>& desired,
-                         uint64_t pass, absl::Time now) {
+void Reconciler::Execute(const Plan& plan, uint64_t pass, absl::Time now) {
   // A preview is forgotten only when every removal of this pass for it worked.
   absl::flat_hash_set<size_t> removal_failed;
   for (const Action& action : plan.actions) {
@@ -410,7 +410,7 @@ void Reconciler::Execute(const Plan& plan, const std::vector<DesiredPreview>& de
       absl::Status forgotten = store_->Forget(entry->key);
       log::Info("preview forgotten")
           .With("pass", pass)
-          .With("preview", Text(desired[action.preview].key))
+          .With("preview", Text(entry->key_text))
           .With("expired", Text(action.expired ? "true" : "false"))
           .With("error", Text(forgotten.message()));
       entry->forget = forgotten.ok();

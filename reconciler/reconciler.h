@@ -99,13 +99,14 @@ class Reconciler {
   struct Entry {
     controller::PreviewKey key;
     std::string key_text;  // key.ToString(), the prevu.key label
+    CompactId key_id;      // key_text, as the diff compares it
     std::string label;     // HostNames::Label(key): the same for as long as the entry lives
     std::string url_host;  // the host that status.url was made from
     PreviewMemory memory;
     controller::PreviewStatus status;  // the authoritative copy; the store gets it when dirty
     bool dirty = false;
     int64_t hash_generation = -1;  // spec_hash was computed for this generation
-    std::string spec_hash;
+    CompactId spec_hash;
     absl::Duration ttl = absl::Hours(24 * 7);
     std::shared_ptr<const controller::RepoConfig> config;  // of memory.image_hash
     std::shared_ptr<PreviewJob> job;
@@ -120,8 +121,7 @@ class Reconciler {
   void Finish(Entry& entry, const JobReport& report, absl::Time now);
   bool RetryLater(Entry& entry, const JobReport& report, absl::Time now);
   std::vector<DesiredPreview> Describe(const std::vector<controller::Preview>& previews);
-  void Execute(const Plan& plan, const std::vector<DesiredPreview>& desired, uint64_t pass,
-               absl::Time now);
+  void Execute(const Plan& plan, uint64_t pass, absl::Time now);
   void ExecuteOne(const Action& action, Entry* entry, uint64_t pass, absl::Time now,
                   bool* removal_failed);
   absl::Status CallDocker(const Action& action, Entry* entry);

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "reconciler/compact_id.h"
 
 namespace prevu::reconciler {
 
@@ -25,12 +26,13 @@ inline constexpr char kLabelSpecHash[] = "prevu.spec-hash";
 // Only on objects of a named instance ([docker] instance); the default instance sets none.
 inline constexpr char kLabelInstance[] = "prevu.instance";
 
+// Keys, ids and spec hashes are CompactIds: a reconcile pass compares them for every preview.
 struct ActualContainer {
-  std::string id;
+  CompactId id;
   std::string name;
-  std::string key;        // prevu.key
-  std::string spec_hash;  // prevu.spec-hash
-  std::string image_id;
+  CompactId key;        // prevu.key
+  CompactId spec_hash;  // prevu.spec-hash
+  CompactId image_id;
   bool running = false;
   int exit_code = 0;
   absl::Time started_at = absl::InfinitePast();
@@ -43,14 +45,14 @@ struct ActualContainer {
 struct ActualNetwork {
   std::string id;
   std::string name;
-  std::string key;
+  CompactId key;
 };
 
 struct ActualImage {
-  std::string id;
+  CompactId id;
   std::vector<std::string> tags;
-  std::string key;
-  std::string spec_hash;
+  CompactId key;
+  CompactId spec_hash;
 };
 
 // Everything labelled prevu.managed=true. A List() that fails returns an error, never a partial

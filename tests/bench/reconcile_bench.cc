@@ -33,9 +33,9 @@ std::string DockerId(absl::string_view kind, int i) {
 // image; `pushed_every` > 0 gives every such preview a new spec hash (a rebuild is planned).
 struct World {
   std::vector<controller::Preview> previews;
-  std::vector<std::string> hashes;
+  std::vector<CompactId> hashes;  // the loop keeps each spec hash as a CompactId
   std::vector<PreviewMemory> memories;
-  std::vector<std::string> keys;    // the loop keeps each key's text with its memory,
+  std::vector<CompactId> keys;      // the loop keeps each key with its memory,
   std::vector<std::string> labels;  // and its host label
   ActualState actual;
 
@@ -58,9 +58,17 @@ struct World {
       std::string id = DockerId("container", i);
       std::string image = "sha256:" + DockerId("image", i);
       std::string network = "prevu-" + key;
-      actual.containers.push_back(ActualContainer{
-          id, "prevu-" + id.substr(0, 12), key, hash, image, true, 0, kNow - absl::Hours(1),
-          absl::InfinitePast(), network, "127.0.0.1", static_cast<uint16_t>(20000 + i % 40000)});
+      ActualContainer& c = actual.containers.emplace_back();
+      c.id = id;
+      c.name = "prevu-" + id.substr(0, 12);
+      c.key = key;
+      c.spec_hash = hash;
+      c.image_id = image;
+      c.running = true;
+      c.started_at = kNow - absl::Hours(1);
+      c.network = network;
+      c.upstream_host = "127.0.0.1";
+      c.upstream_port = static_cast<uint16_t>(20000 + i % 40000);
       actual.networks.push_back(ActualNetwork{DockerId("network", i), network, key});
       actual.images.push_back(ActualImage{image, {}, key, hash});
       memories[i].ready_container = id;
@@ -84,7 +92,7 @@ Result Pass(const World& world, RouteTableBuilder& table) {
   std::vector<DesiredPreview> desired;
   desired.reserve(world.previews.size());
   for (size_t i = 0; i < world.previews.size(); ++i) {
-    desired.push_back(DesiredPreview{&world.previews[i], world.keys[i], world.hashes[i],
+    desired.push_back(DesiredPreview{&world.previews[i], &world.keys[i], &world.hashes[i],
                                      absl::Hours(24 * 7), &world.memories[i]});
   }
   Plan plan = Diff(desired, &world.actual, kNow);

@@ -92,16 +92,21 @@ struct World {
   Plan Run() {
     std::vector<DesiredPreview> desired;
     keys.clear();
+    hash_ids.clear();
     for (size_t i = 0; i < previews.size(); ++i) {
       keys.push_back(Key(i));
+      hash_ids.push_back(hashes[i]);
     }
     for (size_t i = 0; i < previews.size(); ++i) {
-      desired.push_back(DesiredPreview{&previews[i], keys[i], hashes[i], ttls[i], &memories[i]});
+      desired.push_back(
+          DesiredPreview{&previews[i], &keys[i], &hash_ids[i], ttls[i], &memories[i]});
     }
     return Diff(desired, actual ? &*actual : nullptr, kNow);
   }
 
-  std::vector<std::string> keys;  // the key texts the diff's input points into
+  // What the diff's input points into.
+  std::vector<CompactId> keys;
+  std::vector<CompactId> hash_ids;
 };
 
 std::string Render(const Action& a) {
@@ -135,7 +140,7 @@ std::string Render(const RouteTarget& r) {
   if (!r.ready) {
     return absl::StrCat(r.preview, " -> pending");
   }
-  return absl::StrCat(r.preview, " -> ", r.container_id, ":", r.upstream_port);
+  return absl::StrCat(r.preview, " -> ", r.container_id->str(), ":", r.upstream_port);
 }
 
 struct Case {

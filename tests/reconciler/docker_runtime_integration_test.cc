@@ -114,7 +114,7 @@ TEST_F(DockerRuntimeIntegrationTest, RunsAHardenedContainerReachableOnLoopback) 
   EXPECT_EQ(container->network, name_);
   ASSERT_GT(container->upstream_port, 0);
 
-  absl::StatusOr<nlohmann::json> inspect = runtime_.client().InspectContainer(container->id);
+  absl::StatusOr<nlohmann::json> inspect = runtime_.client().InspectContainer(container->id.str());
   ASSERT_TRUE(inspect.ok());
   const nlohmann::json& host = (*inspect)["HostConfig"];
   EXPECT_EQ(host["CapDrop"], nlohmann::json({"ALL"}));
@@ -159,9 +159,9 @@ TEST_F(DockerRuntimeIntegrationTest, ListShowsTheLabelledObjectsAndRemoveRemoves
 
   std::string network_id = *runtime_.EnsureNetwork(name_, labels_);
   for (int twice = 0; twice < 2; ++twice) {
-    EXPECT_TRUE(runtime_.RemoveContainer(container->id).ok());
+    EXPECT_TRUE(runtime_.RemoveContainer(container->id.str()).ok());
     EXPECT_TRUE(runtime_.RemoveNetwork(network_id).ok());
-    EXPECT_TRUE(runtime_.RemoveImage(image->id).ok());
+    EXPECT_TRUE(runtime_.RemoveImage(image->id.str()).ok());
   }
   state = runtime_.List();
   ASSERT_TRUE(state.ok());
@@ -185,7 +185,7 @@ TEST_F(DockerRuntimeIntegrationTest, AnInstanceSeesOnlyItsOwnObjects) {
   EXPECT_EQ(ours->network, name_);
   EXPECT_EQ(theirs->name, absl::StrCat("prevu-", instance, name_.substr(5)));
 
-  absl::StatusOr<nlohmann::json> inspect = other.client().InspectContainer(theirs->id);
+  absl::StatusOr<nlohmann::json> inspect = other.client().InspectContainer(theirs->id.str());
   ASSERT_TRUE(inspect.ok());
   EXPECT_EQ((*inspect)["Config"]["Labels"][kLabelInstance], instance);
 
@@ -196,7 +196,7 @@ TEST_F(DockerRuntimeIntegrationTest, AnInstanceSeesOnlyItsOwnObjects) {
     std::vector<std::string> ids, networks, tags;
     for (const ActualContainer& c : state->containers) {
       if (c.key == key_) {
-        ids.push_back(c.id);
+        ids.push_back(c.id.str());
         networks.push_back(c.network);
       }
     }
@@ -235,18 +235,18 @@ TEST_F(DockerRuntimeIntegrationTest, EventsArriveWhenAManagedContainerIsKilled) 
     }
   });
   DockerRequest kill{.method = Method::kPost,
-                     .path = absl::StrCat("/containers/", container->id, "/kill")};
+                     .path = absl::StrCat("/containers/", container->id.str(), "/kill")};
   absl::StatusOr<DockerResponse> killed = runtime_.client().Send(kill);
   ASSERT_TRUE(killed.ok());
   ASSERT_EQ(killed->status, 204);
 
   EXPECT_TRUE(woken.WaitForNotificationWithTimeout(absl::Seconds(30)));
-  absl::StatusOr<nlohmann::json> inspect = runtime_.client().InspectContainer(container->id);
+  absl::StatusOr<nlohmann::json> inspect = runtime_.client().InspectContainer(container->id.str());
   ASSERT_TRUE(inspect.ok());
   EXPECT_EQ(ContainerFromInspect(*inspect).running, false);
 
   // Network events carry no labels; the runtime knows the network from EnsureNetwork.
-  ASSERT_TRUE(runtime_.RemoveContainer(container->id).ok());
+  ASSERT_TRUE(runtime_.RemoveContainer(container->id.str()).ok());
   absl::SleepFor(absl::Seconds(1));  // let the container's own events pass
   int before = events.load();
   ASSERT_TRUE(runtime_.RemoveNetwork(name_).ok());
@@ -264,10 +264,10 @@ TEST_F(DockerRuntimeIntegrationTest, LogsAndExitCodeOfAContainerThatEnds) {
   ASSERT_TRUE(container.ok()) << container.status();
 
   absl::StatusOr<int64_t> exit_code =
-      runtime_.client().WaitContainer(container->id, absl::Seconds(60));
+      runtime_.client().WaitContainer(container->id.str(), absl::Seconds(60));
   ASSERT_TRUE(exit_code.ok()) << exit_code.status();
   EXPECT_EQ(*exit_code, 3);
-  absl::StatusOr<std::string> logs = runtime_.Logs(container->id, 10);
+  absl::StatusOr<std::string> logs = runtime_.Logs(container->id.str(), 10);
   ASSERT_TRUE(logs.ok()) << logs.status();
   // stdout and stderr are separate pipes, so their relative order is not fixed.
   EXPECT_THAT(std::vector<std::string>(absl::StrSplit(*logs, '\n')),
@@ -290,16 +290,17 @@ TEST_F(DockerRuntimeIntegrationTest, StopStartAndConnectToASecondNetwork) {
   ASSERT_TRUE(container.ok()) << container.status();
   DockerClient& client = runtime_.client();
 
-  ASSERT_TRUE(client.StopContainer(container->id, absl::Seconds(1)).ok());
-  EXPECT_FALSE(ContainerFromInspect(*client.InspectContainer(container->id)).running);
-  ASSERT_TRUE(client.StartContainer(container->id).ok());
-  ASSERT_TRUE(client.StartContainer(container->id).ok());  // already running: 304, not an error
-  EXPECT_TRUE(ContainerFromInspect(*client.InspectContainer(container->id)).running);
+  ASSERT_TRUE(client.StopContainer(container->id.str(), absl::Seconds(1)).ok());
+  EXPECT_FALSE(ContainerFromInspect(*client.InspectContainer(container->id.str())).running);
+  ASSERT_TRUE(client.StartContainer(container->id.str()).ok());
+  ASSERT_TRUE(
+      client.StartContainer(container->id.str()).ok());  // already running: 304, not an error
+  EXPECT_TRUE(ContainerFromInspect(*client.InspectContainer(container->id.str())).running);
 
   std::string second = name_ + "-second";
   ASSERT_TRUE(runtime_.EnsureNetwork(second, labels_).ok());
-  ASSERT_TRUE(client.ConnectNetwork(second, container->id).ok());
-  absl::StatusOr<nlohmann::json> inspect = client.InspectContainer(container->id);
+  ASSERT_TRUE(client.ConnectNetwork(second, container->id.str()).ok());
+  absl::StatusOr<nlohmann::json> inspect = client.InspectContainer(container->id.str());
   ASSERT_TRUE(inspect.ok());
   EXPECT_TRUE((*inspect)["NetworkSettings"]["Networks"].contains(second));
   EXPECT_TRUE((*inspect)["NetworkSettings"]["Networks"].contains(name_));

@@ -56,7 +56,7 @@ class FakeRuntime : public ContainerRuntime {
                       spec.labels.at(kLabelSpecHash)};
     state_.images.push_back(image);
     ++builds_done_;
-    return image.id;
+    return image.id.str();
   }
 
   absl::StatusOr<std::string> EnsureNetwork(

@@ -71,13 +71,13 @@ class LoopIntegrationTest : public ::testing::Test {
     // Whatever a failed test left behind, through the same window.
     if (absl::StatusOr<ActualState> left = window_->List(); left.ok()) {
       for (const ActualContainer& c : left->containers) {
-        window_->RemoveContainer(c.id).IgnoreError();
+        window_->RemoveContainer(c.id.str()).IgnoreError();
       }
       for (const ActualNetwork& n : left->networks) {
         window_->RemoveNetwork(n.id).IgnoreError();
       }
       for (const ActualImage& image : left->images) {
-        window_->RemoveImage(image.id).IgnoreError();
+        window_->RemoveImage(image.id.str()).IgnoreError();
       }
     }
     store_.reset();

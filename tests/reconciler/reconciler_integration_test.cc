@@ -74,16 +74,17 @@ TEST_F(ReconcilerIntegrationTest, KilledContainerAndRemovedNetworkAreRepaired) {
   ASSERT_TRUE(WaitReady(1)) << Status().error.value_or("");
   ActualContainer first = Serving();
 
-  ASSERT_EQ(Shell("docker kill " + first.id + " >/dev/null"), 0);
+  ASSERT_EQ(Shell("docker kill " + first.id.str() + " >/dev/null"), 0);
   ASSERT_TRUE(WaitFor(
       [&] { return Status().phase == Phase::kReady && Status().container_id != first.id; }));
   ActualContainer second = Serving();
   EXPECT_THAT(HttpGetIndex(second.upstream_port), HasSubstr("sturdy"));
   EXPECT_EQ(window_->builds(), 1);
 
-  ASSERT_EQ(Shell(absl::StrCat("docker network disconnect -f ", second.network, " ", second.id,
-                               " && docker network rm ", second.network, " >/dev/null")),
-            0);
+  ASSERT_EQ(
+      Shell(absl::StrCat("docker network disconnect -f ", second.network, " ", second.id.str(),
+                         " && docker network rm ", second.network, " >/dev/null")),
+      0);
   ASSERT_TRUE(WaitFor(
       [&] { return Status().phase == Phase::kReady && Status().container_id != second.id; }));
   ActualContainer third = Serving();

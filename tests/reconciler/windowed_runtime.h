@@ -25,7 +25,7 @@ class WindowedRuntime : public ContainerRuntime {
     if (!all.ok()) {
       return all;
     }
-    auto outside = [&](const auto& object) { return !absl::StartsWith(object.key, prefix_); };
+    auto outside = [&](const auto& object) { return !absl::StartsWith(object.key.str(), prefix_); };
     std::erase_if(all->containers, outside);
     std::erase_if(all->networks, outside);
     std::erase_if(all->images, outside);

@@ -1,0 +1,94 @@
+// CompactId: the identifiers a reconcile pass compares by the tens of thousands (preview keys,
+// Docker's container and image ids, spec hashes), held inside the object that owns them. As
+// std::strings they live on the heap, and at 10,000 previews every comparison of two waited on
+// memory for both; two CompactIds compare, and one hashes, without following a pointer.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace prevu::reconciler {
+
+// Holds any text exactly. Lower-case hexadecimal of up to 96 digits (Docker's ids, spec
+// hashes), with or without Docker's "sha256:" before it, is kept as the bytes the digits spell;
+// other text of up to 48 bytes (a preview key such as "github:acme/shop#12") as it is; anything
+// longer on the heap. One text has one form, so equal texts give equal ids. A value type,
+// one cache line in size.
+class CompactId {
+ public:
+  CompactId() = default;
+  // Implicit, so that a text reads as an id wherever one is expected.
+  CompactId(absl::string_view text);  // NOLINT(google-explicit-constructor)
+  CompactId(const std::string& text) : CompactId(absl::string_view(text)) {}  // NOLINT
+  CompactId(const char* text) : CompactId(absl::string_view(text)) {}         // NOLINT
+
+  CompactId(const CompactId& other) : form_(other.form_), size_(other.size_), bytes_(other.bytes_) {
+    if (other.long_ != nullptr) {
+      long_ = std::make_unique<const std::string>(*other.long_);
+    }
+  }
+  CompactId& operator=(const CompactId& other);
+  CompactId(CompactId&&) noexcept = default;
+  CompactId& operator=(CompactId&&) noexcept = default;
+  ~CompactId() = default;
+
+  bool empty() const { return form_ == Form::kText && size_ == 0; }
+  void clear() { *this = CompactId(); }
+  // The text it was made from.
+  std::string str() const;
+
+  // For hash tables of ids (absl::flat_hash_map<CompactId, V, CompactId::Hasher>): mixes the
+  // inline bytes a word at a time. Seeded per process, so that chosen names cannot degrade a
+  // table the same way on every run.
+  size_t Hash() const {
+    static const char anchor = 0;
+    uint64_t hash =
+        reinterpret_cast<uintptr_t>(&anchor) ^ (static_cast<uint64_t>(form_) << 8 | size_);
+    for (size_t i = 0; i < kInline; i += 8) {
+      uint64_t word;
+      std::memcpy(&word, bytes_.data() + i, 8);
+      hash = Mix(hash ^ word);
+    }
+    return form_ == Form::kLong ? Mix(hash ^ LongHash()) : hash;
+  }
+  struct Hasher {
+    size_t operator()(const CompactId& id) const { return id.Hash(); }
+  };
+
+  friend bool operator==(const CompactId& a, const CompactId& b) {
+    return a.form_ == b.form_ && a.size_ == b.size_ &&
+           std::memcmp(a.bytes_.data(), b.bytes_.data(), kInline) == 0 &&
+           (a.form_ != Form::kLong || *a.long_ == *b.long_);
+  }
+  friend bool operator!=(const CompactId& a, const CompactId& b) { return !(a == b); }
+  friend std::ostream& operator<<(std::ostream& out, const CompactId& id) {
+    return out << id.str();
+  }
+
+ private:
+  enum class Form : uint8_t { kText, kHex, kDockerHex, kLong };
+  static constexpr size_t kInline = 48;
+
+  // Folds a word into a hash with a 128-bit multiply.
+  static uint64_t Mix(uint64_t x) {
+    unsigned __int128 product = static_cast<unsigned __int128>(x) * 0x9e3779b97f4a7c15ULL;
+    return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
+  }
+  size_t LongHash() const;
+
+  Form form_ = Form::kText;
+  uint8_t size_ = 0;  // kText: bytes; kHex, kDockerHex: digits; kLong: 0
+  // kText: the bytes; kHex, kDockerHex: two digits per byte, the first in the high half. Unused
+  // bytes are zero, so that equal ids have equal arrays.
+  std::array<uint8_t, kInline> bytes_{};
+  std::unique_ptr<const std::string> long_;  // kLong: the text
+};
+
+}  // namespace prevu::reconciler

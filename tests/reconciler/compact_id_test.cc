@@ -1,0 +1,89 @@
+// Tests of CompactId: every text comes back exactly, and two ids are equal only when their texts
+// are, whichever form each text is kept in.
+#include "reconciler/compact_id.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace prevu::reconciler {
+namespace {
+
+const std::string kContainer = "4f2b9c0e7d1a3b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+
+std::vector<std::string> Texts() {
+  return {
+      "",
+      "0",
+      "00",
+      "ab",
+      "ab0",
+      "abc",
+      "0123456789abcdef",  // a spec hash
+      kContainer,
+      "sha256:" + kContainer,  // an image id
+      "sha256:",
+      "sha256:abc",
+      "sha256:" + kContainer + "0",  // 65 digits: held as text
+      kContainer + "0",
+      "ABC",                // upper case is text, not hex
+      std::string("\xab"),  // the byte "ab" spells, as text
+      "c1",
+      "img-0123456789abcdef",
+      "new-0123456789abcdef",
+      "github:acme/shop#12",
+      "gitlab:group/subgroup/project#7",
+      std::string(48, 'x'),
+      std::string(49, 'x'),  // longer than the inline bytes
+      std::string(49, 'y'),
+      kContainer + kContainer.substr(0, 32),  // 96 digits: the most held as hex
+      kContainer + kContainer.substr(0, 33),
+      std::string("a\0b", 3),
+  };
+}
+
+TEST(CompactIdTest, GivesBackEveryText) {
+  for (const std::string& text : Texts()) {
+    EXPECT_EQ(CompactId(text).str(), text);
+  }
+}
+
+TEST(CompactIdTest, EqualOnlyWhenTheTextsAre) {
+  std::vector<std::string> texts = Texts();
+  for (const std::string& a : texts) {
+    for (const std::string& b : texts) {
+      EXPECT_EQ(CompactId(a) == CompactId(b), a == b) << "'" << a << "' and '" << b << "'";
+      EXPECT_EQ(CompactId(a) != CompactId(b), a != b);
+      if (a == b) {
+        EXPECT_EQ(CompactId(a).Hash(), CompactId(b).Hash());
+      }
+    }
+  }
+}
+
+TEST(CompactIdTest, CopiesAndClearsLikeAValue) {
+  for (const std::string& text : Texts()) {
+    CompactId id(text);
+    CompactId copy = id;
+    EXPECT_EQ(copy, id);
+    EXPECT_EQ(copy.str(), text);
+
+    copy.clear();
+    EXPECT_TRUE(copy.empty());
+    EXPECT_EQ(copy, CompactId());
+    EXPECT_EQ(id.str(), text);  // the original keeps its text
+    EXPECT_EQ(id.empty(), text.empty());
+  }
+}
+
+TEST(CompactIdTest, KeepsDockersPrefixApart) {
+  EXPECT_EQ(sizeof(CompactId), 64u);  // one cache line
+  CompactId id("sha256:" + kContainer);
+  CompactId other("sha256:" + kContainer);
+  EXPECT_EQ(id, other);
+  EXPECT_NE(id, CompactId(kContainer));
+}
+
+}  // namespace
+}  // namespace prevu::reconciler
