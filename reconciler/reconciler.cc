@@ -562,9 +562,9 @@ void Reconciler::Publish(const Plan& plan, const std::vector<DesiredPreview>& de
   targets.reserve(plan.routes.size());
   for (const RouteTarget& target : plan.routes) {
     const controller::PreviewKey& key = desired[target.preview].preview->key;
-    targets.push_back(RouteTableBuilder::Target{&key, described_[target.preview]->label,
-                                                target.ready, target.upstream_host,
-                                                target.upstream_port, RouteAuthFor(key)});
+    targets.push_back(RouteTableBuilder::Target{
+        &key, desired[target.preview].key, described_[target.preview]->label, target.ready,
+        target.upstream_host, target.upstream_port, RouteAuthFor(key)});
   }
   std::optional<std::vector<proxy::Route>> table = route_table_.Update(targets);
   if (table) {

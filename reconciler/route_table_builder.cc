@@ -31,7 +31,7 @@ std::optional<std::vector<proxy::Route>> RouteTableBuilder::Update(
     route.upstream_host = std::string(t.upstream_host);
     route.upstream_port = t.upstream_port;
     route.auth = t.auth;
-    made_.push_back(Made{*t.key, t.ready, route.upstream_host, t.upstream_port, t.auth});
+    made_.push_back(Made{*t.key_id, t.ready, route.upstream_host, t.upstream_port, t.auth});
   }
   made_any_ = true;
   return routes;
@@ -42,13 +42,13 @@ bool RouteTableBuilder::Unchanged(const std::vector<Target>& targets) const {
     return false;
   }
   // Host names depend only on the keys (labels come from the keys and the fixed template), so
-  // the same keys in the same order with the same upstreams make the same table.
+  // the same keys in the same order with the same upstreams make the same table. Keys compare
+  // as CompactIds, inside the objects: this runs for every preview on every pass.
   for (size_t i = 0; i < targets.size(); ++i) {
     const Target& t = targets[i];
     const Made& m = made_[i];
     if (t.ready != m.ready || t.upstream_port != m.upstream_port || t.auth != m.auth ||
-        t.key->number != m.key.number || t.key->provider != m.key.provider ||
-        t.key->repo != m.key.repo || t.upstream_host != m.upstream_host) {
+        *t.key_id != m.key_id || t.upstream_host != m.upstream_host) {
       return false;
     }
   }

@@ -13,16 +13,18 @@
 #include "absl/strings/string_view.h"
 #include "controller/preview.h"
 #include "proxy/route_publisher.h"
+#include "reconciler/compact_id.h"
 #include "reconciler/host_names.h"
 
 namespace prevu::reconciler {
 
 class RouteTableBuilder {
  public:
-  // Where one open preview's host name goes; the strings and the key must outlive Update().
+  // Where one open preview's host name goes; the strings and the keys must outlive Update().
   struct Target {
     const controller::PreviewKey* key = nullptr;
-    absl::string_view label;  // HostNames::Label(*key), which the caller computes once
+    const CompactId* key_id = nullptr;  // key->ToString(), which the caller keeps
+    absl::string_view label;            // HostNames::Label(*key), which the caller computes once
     bool ready = false;
     absl::string_view upstream_host;
     uint16_t upstream_port = 0;
@@ -41,7 +43,7 @@ class RouteTableBuilder {
  private:
   // What the last table was made from.
   struct Made {
-    controller::PreviewKey key;
+    CompactId key_id;
     bool ready = false;
     std::string upstream_host;
     uint16_t upstream_port = 0;

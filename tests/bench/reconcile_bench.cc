@@ -101,8 +101,8 @@ Result Pass(const World& world, RouteTableBuilder& table) {
   targets.reserve(plan.routes.size());
   for (const RouteTarget& t : plan.routes) {
     targets.push_back(RouteTableBuilder::Target{&world.previews[t.preview].key,
-                                                world.labels[t.preview], t.ready, t.upstream_host,
-                                                t.upstream_port});
+                                                &world.keys[t.preview], world.labels[t.preview],
+                                                t.ready, t.upstream_host, t.upstream_port});
   }
   std::optional<std::vector<proxy::Route>> routes = table.Update(targets);
   return Result{plan.actions.size(), plan.routes.size(), routes.has_value()};

@@ -17,6 +17,7 @@ class RouteTableBuilderTest : public ::testing::Test {
       keys_.push_back(controller::PreviewKey{controller::Provider::kGitHub, "acme/shop", number});
     }
     for (const controller::PreviewKey& key : keys_) {
+      key_ids_.push_back(key.ToString());
       labels_.push_back(builder_.names().Label(key));
     }
   }
@@ -31,14 +32,15 @@ class RouteTableBuilderTest : public ::testing::Test {
   std::vector<RouteTableBuilder::Target> Targets(size_t n) {
     std::vector<RouteTableBuilder::Target> targets;
     for (size_t i = 0; i < n; ++i) {
-      targets.push_back(RouteTableBuilder::Target{&keys_[i], labels_[i], true, "127.0.0.1",
-                                                  static_cast<uint16_t>(30000 + i)});
+      targets.push_back(RouteTableBuilder::Target{&keys_[i], &key_ids_[i], labels_[i], true,
+                                                  "127.0.0.1", static_cast<uint16_t>(30000 + i)});
     }
     return targets;
   }
 
   RouteTableBuilder builder_;
   std::vector<controller::PreviewKey> keys_;
+  std::vector<CompactId> key_ids_;  // keys_[i].ToString()
   std::vector<std::string> labels_;
 };
 
@@ -98,6 +100,7 @@ TEST_F(RouteTableBuilderTest, AnyChangeBuildsTheWholeTableAgain) {
 
 TEST_F(RouteTableBuilderTest, CollidingLabelsGetUniqueHosts) {
   keys_[1] = controller::PreviewKey{controller::Provider::kGitLab, "acme/shop", 1};
+  key_ids_[1] = keys_[1].ToString();
   labels_[1] = builder_.names().Label(keys_[1]);
   ASSERT_EQ(labels_[0], labels_[1]);
 
