@@ -5,10 +5,38 @@ namespace prevu::reconciler {
 
 std::optional<std::vector<proxy::Route>> RouteTableBuilder::Update(
     const std::vector<Target>& targets) {
-  if (Unchanged(targets)) {
-    return std::nullopt;
+  switch (Compare(targets)) {
+    case Change::kNone:
+      return std::nullopt;
+    case Change::kUpstreams:
+      for (size_t i = 0; i < targets.size(); ++i) {
+        const Target& t = targets[i];
+        Made& m = made_[i];
+        m.ready = t.ready;
+        m.upstream_host = std::string(t.upstream_host);
+        m.upstream_port = t.upstream_port;
+        m.auth = t.auth;
+      }
+      break;
+    case Change::kKeys:
+      Remember(targets);
+      break;
   }
 
+  std::vector<proxy::Route> routes;
+  routes.reserve(made_.size());
+  for (const Made& m : made_) {
+    proxy::Route& route = routes.emplace_back();
+    route.host = m.host;
+    route.ready = m.ready;
+    route.upstream_host = m.upstream_host;
+    route.upstream_port = m.upstream_port;
+    route.auth = m.auth;
+  }
+  return routes;
+}
+
+void RouteTableBuilder::Remember(const std::vector<Target>& targets) {
   std::vector<const controller::PreviewKey*> keys;
   std::vector<absl::string_view> labels;
   keys.reserve(targets.size());
@@ -19,40 +47,36 @@ std::optional<std::vector<proxy::Route>> RouteTableBuilder::Update(
   }
   std::vector<std::string> hosts = names_.Assign(keys, labels);
 
-  std::vector<proxy::Route> routes;
-  routes.reserve(targets.size());
   made_.clear();
   made_.reserve(targets.size());
   for (size_t i = 0; i < targets.size(); ++i) {
     const Target& t = targets[i];
-    proxy::Route& route = routes.emplace_back();
-    route.host = std::move(hosts[i]);
-    route.ready = t.ready;
-    route.upstream_host = std::string(t.upstream_host);
-    route.upstream_port = t.upstream_port;
-    route.auth = t.auth;
-    made_.push_back(Made{*t.key_id, t.ready, route.upstream_host, t.upstream_port, t.auth});
+    made_.push_back(Made{*t.key_id, t.ready, std::string(t.upstream_host), t.upstream_port, t.auth,
+                         std::move(hosts[i])});
   }
   made_any_ = true;
-  return routes;
 }
 
-bool RouteTableBuilder::Unchanged(const std::vector<Target>& targets) const {
+RouteTableBuilder::Change RouteTableBuilder::Compare(const std::vector<Target>& targets) const {
   if (!made_any_ || targets.size() != made_.size()) {
-    return false;
+    return Change::kKeys;
   }
   // Host names depend only on the keys (labels come from the keys and the fixed template), so
-  // the same keys in the same order with the same upstreams make the same table. Keys compare
-  // as CompactIds, inside the objects: this runs for every preview on every pass.
+  // the same keys in the same order make the same host names. Keys compare as CompactIds, inside
+  // the objects: this runs for every preview on every pass.
+  Change change = Change::kNone;
   for (size_t i = 0; i < targets.size(); ++i) {
     const Target& t = targets[i];
     const Made& m = made_[i];
+    if (*t.key_id != m.key_id) {
+      return Change::kKeys;
+    }
     if (t.ready != m.ready || t.upstream_port != m.upstream_port || t.auth != m.auth ||
-        *t.key_id != m.key_id || t.upstream_host != m.upstream_host) {
-      return false;
+        t.upstream_host != m.upstream_host) {
+      change = Change::kUpstreams;
     }
   }
-  return true;
+  return change;
 }
 
 }  // namespace prevu::reconciler

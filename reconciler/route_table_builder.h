@@ -1,7 +1,8 @@
 // The proxy's whole route table, built from the route targets of each reconcile pass. A pass in
 // which no route moved (the usual case: thousands of previews, nothing new) yields the table the
 // proxy already serves; the builder notices that with one comparison per preview and builds,
-// allocates and publishes nothing.
+// allocates and publishes nothing. When only upstreams moved (a push replaced a container), the
+// host names of the last table are used again instead of being worked out anew.
 #pragma once
 
 #include <cstdint>
@@ -41,16 +42,21 @@ class RouteTableBuilder {
   const HostNames& names() const { return names_; }
 
  private:
-  // What the last table was made from.
+  enum class Change { kNone, kUpstreams, kKeys };
+
+  // What the last table was made from, with the host name given to each key.
   struct Made {
     CompactId key_id;
     bool ready = false;
     std::string upstream_host;
     uint16_t upstream_port = 0;
     proxy::RouteAuth auth = proxy::RouteAuth::kDefault;
+    std::string host;
   };
 
-  bool Unchanged(const std::vector<Target>& targets) const;
+  // How `targets` differ from what the last table was made from.
+  Change Compare(const std::vector<Target>& targets) const;
+  void Remember(const std::vector<Target>& targets);
 
   const HostNames names_;
   bool made_any_ = false;
