@@ -20,8 +20,9 @@ namespace prevu::reconciler {
 // hashes), with or without Docker's "sha256:" before it, is kept as the bytes the digits spell;
 // other text of up to 48 bytes (a preview key such as "github:acme/shop#12") as it is; anything
 // longer on the heap. One text has one form, so equal texts give equal ids. A value type,
-// one cache line in size.
-class CompactId {
+// one cache line in size and aligned to one, so that comparing or hashing an id reads one line,
+// never two.
+class alignas(64) CompactId {
  public:
   CompactId() = default;
   // Implicit, so that a text reads as an id wherever one is expected.

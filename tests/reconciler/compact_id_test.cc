@@ -79,6 +79,7 @@ TEST(CompactIdTest, CopiesAndClearsLikeAValue) {
 
 TEST(CompactIdTest, KeepsDockersPrefixApart) {
   EXPECT_EQ(sizeof(CompactId), 64u);  // one cache line
+  EXPECT_EQ(alignof(CompactId), 64u);
   CompactId id("sha256:" + kContainer);
   CompactId other("sha256:" + kContainer);
   EXPECT_EQ(id, other);
