@@ -12,6 +12,12 @@ namespace {
 constexpr absl::string_view kDockerPrefix = "sha256:";
 constexpr char kDigits[] = "0123456789abcdef";
 
+// Folds a word into a hash with a 128-bit multiply.
+uint64_t Mix(uint64_t x) {
+  unsigned __int128 product = static_cast<unsigned __int128>(x) * 0x9e3779b97f4a7c15ULL;
+  return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
+}
+
 // 0 to 15 for a lower-case hexadecimal digit, -1 for anything else (upper case too: a text has
 // one form only).
 int DigitValue(char c) {
@@ -38,7 +44,7 @@ bool IsHex(absl::string_view text, size_t max_digits) {
 
 }  // namespace
 
-CompactId::CompactId(absl::string_view text) {
+CompactId::CompactId(absl::string_view text) : hash_(0) {
   absl::string_view digits = text;
   bool docker = absl::ConsumePrefix(&digits, kDockerPrefix);
   if (IsHex(digits, 2 * kInline)) {
@@ -48,16 +54,34 @@ CompactId::CompactId(absl::string_view text) {
       int shift = i % 2 == 0 ? 4 : 0;
       bytes_[i / 2] |= static_cast<uint8_t>(DigitValue(digits[i]) << shift);
     }
-    return;
-  }
-
-  if (text.size() <= kInline) {
+  } else if (text.size() <= kInline) {
     size_ = static_cast<uint8_t>(text.size());
     std::memcpy(bytes_.data(), text.data(), text.size());
-    return;
+  } else {
+    form_ = Form::kLong;
+    long_ = std::make_unique<const std::string>(text);
   }
-  form_ = Form::kLong;
-  long_ = std::make_unique<const std::string>(text);
+  hash_ = ComputeHash();
+}
+
+uint32_t CompactId::EmptyHash() {
+  static const uint32_t hash = CompactId(absl::string_view()).hash_;
+  return hash;
+}
+
+uint32_t CompactId::ComputeHash() const {
+  static const char anchor = 0;  // its address seeds the hash
+  uint64_t hash =
+      reinterpret_cast<uintptr_t>(&anchor) ^ (static_cast<uint64_t>(form_) << 8 | size_);
+  for (size_t i = 0; i < kInline; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes_.data() + i, 8);
+    hash = Mix(hash ^ word);
+  }
+  if (form_ == Form::kLong) {
+    hash = Mix(hash ^ std::hash<std::string>()(*long_));
+  }
+  return static_cast<uint32_t>(hash ^ (hash >> 32));
 }
 
 CompactId& CompactId::operator=(const CompactId& other) {
@@ -66,8 +90,6 @@ CompactId& CompactId::operator=(const CompactId& other) {
   }
   return *this;
 }
-
-size_t CompactId::LongHash() const { return std::hash<std::string>()(*long_); }
 
 std::string CompactId::str() const {
   switch (form_) {

@@ -24,13 +24,14 @@ namespace prevu::reconciler {
 // never two.
 class alignas(64) CompactId {
  public:
-  CompactId() = default;
+  CompactId() : hash_(EmptyHash()) {}
   // Implicit, so that a text reads as an id wherever one is expected.
   CompactId(absl::string_view text);  // NOLINT(google-explicit-constructor)
   CompactId(const std::string& text) : CompactId(absl::string_view(text)) {}  // NOLINT
   CompactId(const char* text) : CompactId(absl::string_view(text)) {}         // NOLINT
 
-  CompactId(const CompactId& other) : form_(other.form_), size_(other.size_), bytes_(other.bytes_) {
+  CompactId(const CompactId& other)
+      : form_(other.form_), size_(other.size_), hash_(other.hash_), bytes_(other.bytes_) {
     if (other.long_ != nullptr) {
       long_ = std::make_unique<const std::string>(*other.long_);
     }
@@ -45,28 +46,29 @@ class alignas(64) CompactId {
   // The text it was made from.
   std::string str() const;
 
-  // For hash tables of ids (absl::flat_hash_map<CompactId, V, CompactId::Hasher>): mixes the
-  // inline bytes a word at a time. Seeded per process, so that chosen names cannot degrade a
-  // table the same way on every run.
-  size_t Hash() const {
-    static const char anchor = 0;
-    uint64_t hash =
-        reinterpret_cast<uintptr_t>(&anchor) ^ (static_cast<uint64_t>(form_) << 8 | size_);
-    for (size_t i = 0; i < kInline; i += 8) {
-      uint64_t word;
-      std::memcpy(&word, bytes_.data() + i, 8);
-      hash = Mix(hash ^ word);
-    }
-    return form_ == Form::kLong ? Mix(hash ^ LongHash()) : hash;
-  }
+  // For hash tables of ids (absl::flat_hash_map<CompactId, V, CompactId::Hasher>). Computed
+  // once, when the id is made: a pass hashes the ids the loop keeps (preview keys) again and
+  // again. Seeded per process, so that chosen names cannot degrade a table the same way on every
+  // run.
+  size_t Hash() const { return hash_; }
   struct Hasher {
     size_t operator()(const CompactId& id) const { return id.Hash(); }
   };
 
+  // Word by word, without a call to memcmp: most ids that differ differ in their hash.
   friend bool operator==(const CompactId& a, const CompactId& b) {
-    return a.form_ == b.form_ && a.size_ == b.size_ &&
-           std::memcmp(a.bytes_.data(), b.bytes_.data(), kInline) == 0 &&
-           (a.form_ != Form::kLong || *a.long_ == *b.long_);
+    if (a.hash_ != b.hash_ || a.form_ != b.form_ || a.size_ != b.size_) {
+      return false;
+    }
+    uint64_t differ = 0;
+    for (size_t i = 0; i < kInline; i += 8) {
+      uint64_t x;
+      uint64_t y;
+      std::memcpy(&x, a.bytes_.data() + i, 8);
+      std::memcpy(&y, b.bytes_.data() + i, 8);
+      differ |= x ^ y;
+    }
+    return differ == 0 && (a.form_ != Form::kLong || *a.long_ == *b.long_);
   }
   friend bool operator!=(const CompactId& a, const CompactId& b) { return !(a == b); }
   friend std::ostream& operator<<(std::ostream& out, const CompactId& id) {
@@ -77,15 +79,13 @@ class alignas(64) CompactId {
   enum class Form : uint8_t { kText, kHex, kDockerHex, kLong };
   static constexpr size_t kInline = 48;
 
-  // Folds a word into a hash with a 128-bit multiply.
-  static uint64_t Mix(uint64_t x) {
-    unsigned __int128 product = static_cast<unsigned __int128>(x) * 0x9e3779b97f4a7c15ULL;
-    return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
-  }
-  size_t LongHash() const;
+  static uint32_t EmptyHash();
+  // Mixes the form, the size, the inline bytes and a long text into 32 bits.
+  uint32_t ComputeHash() const;
 
   Form form_ = Form::kText;
   uint8_t size_ = 0;  // kText: bytes; kHex, kDockerHex: digits; kLong: 0
+  uint32_t hash_;
   // kText: the bytes; kHex, kDockerHex: two digits per byte, the first in the high half. Unused
   // bytes are zero, so that equal ids have equal arrays.
   std::array<uint8_t, kInline> bytes_{};

@@ -2,6 +2,7 @@
 // are, whichever form each text is kept in.
 #include "reconciler/compact_id.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,9 @@ TEST(CompactIdTest, CopiesAndClearsLikeAValue) {
     copy.clear();
     EXPECT_TRUE(copy.empty());
     EXPECT_EQ(copy, CompactId());
-    EXPECT_EQ(id.str(), text);  // the original keeps its text
+    EXPECT_EQ(copy, CompactId(""));
+    EXPECT_EQ(copy.Hash(), CompactId("").Hash());  // a default id hashes as the empty text
+    EXPECT_EQ(id.str(), text);                     // the original keeps its text
     EXPECT_EQ(id.empty(), text.empty());
   }
 }
@@ -84,6 +87,18 @@ TEST(CompactIdTest, KeepsDockersPrefixApart) {
   CompactId other("sha256:" + kContainer);
   EXPECT_EQ(id, other);
   EXPECT_NE(id, CompactId(kContainer));
+}
+
+// The hash is kept with the id: ids of different texts seldom share it, and a table of them
+// spreads out.
+TEST(CompactIdTest, DifferentTextsSeldomShareAHash) {
+  std::vector<size_t> hashes;
+  for (int i = 0; i < 10000; ++i) {
+    hashes.push_back(CompactId("github:acme/shop#" + std::to_string(i)).Hash());
+  }
+  std::sort(hashes.begin(), hashes.end());
+  size_t shared = hashes.size() - (std::unique(hashes.begin(), hashes.end()) - hashes.begin());
+  EXPECT_LE(shared, 2u);  // 32 bits: about 0.01 expected among 10,000
 }
 
 }  // namespace
