@@ -5,6 +5,7 @@
 // with one route moving before every pass (the whole table built anew each time).
 #include <time.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -129,11 +130,14 @@ void Measure(int n, int pushed_every, bool moving, const char* scenario) {
   auto start = std::chrono::steady_clock::now();
   double cpu_start = ThreadSeconds();
   std::chrono::duration<double> elapsed{};
+  double best = 1e9;  // the fastest pass: the least disturbed by the machine's neighbours
   while (elapsed < std::chrono::milliseconds(400) || passes < 5) {
     if (moving) {
       world.actual.containers[passes % n].upstream_port ^= 1;
     }
+    double pass_start = ThreadSeconds();
     result = Pass(world, table);
+    best = std::min(best, ThreadSeconds() - pass_start);
     ++passes;
     rebuilt += result.rebuilt ? 1 : 0;
     elapsed = std::chrono::steady_clock::now() - start;
@@ -143,9 +147,9 @@ void Measure(int n, int pushed_every, bool moving, const char* scenario) {
   double wall_us_per_pass = elapsed.count() * 1e6 / passes;
   std::printf(
       "%-8s previews=%-6d passes=%-6d cpu_us_per_pass=%-9.1f ns_per_preview=%-7.0f "
-      "wall_us_per_pass=%-9.1f actions=%zu routes=%zu tables_built=%d\n",
-      scenario, n, passes, us_per_pass, us_per_pass * 1000 / n, wall_us_per_pass, result.actions,
-      result.routes, rebuilt);
+      "best_us=%-9.1f wall_us_per_pass=%-9.1f actions=%zu routes=%zu tables_built=%d\n",
+      scenario, n, passes, us_per_pass, us_per_pass * 1000 / n, best * 1e6, wall_us_per_pass,
+      result.actions, result.routes, rebuilt);
 }
 
 }  // namespace
