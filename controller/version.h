@@ -5,6 +5,6 @@
 
 namespace prevu::controller {
 
-std::string VersionText();  // "prevu 0.1.0 (commit abc123, built with GCC 12.2, Boost 1.74)"
+std::string VersionText();  // "prevu 0.4.0 (commit abc123, built with GCC 12.2, Boost 1.74)"
 
 }  // namespace prevu::controller
