@@ -56,7 +56,9 @@ CompactId::CompactId(absl::string_view text) : hash_(0) {
     }
   } else if (text.size() <= kInline) {
     size_ = static_cast<uint8_t>(text.size());
-    std::memcpy(bytes_.data(), text.data(), text.size());
+    if (!text.empty()) {  // an empty view may hold no pointer, which memcpy must not be given
+      std::memcpy(bytes_.data(), text.data(), text.size());
+    }
   } else {
     form_ = Form::kLong;
     long_ = std::make_unique<const std::string>(text);

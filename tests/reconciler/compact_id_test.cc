@@ -64,6 +64,7 @@ TEST(CompactIdTest, EqualOnlyWhenTheTextsAre) {
 }
 
 TEST(CompactIdTest, CopiesAndClearsLikeAValue) {
+  EXPECT_EQ(CompactId(absl::string_view()), CompactId(""));  // a view without a pointer
   for (const std::string& text : Texts()) {
     CompactId id(text);
     CompactId copy = id;
