@@ -10,12 +10,7 @@ std::optional<std::vector<proxy::Route>> RouteTableBuilder::Update(
       return std::nullopt;
     case Change::kUpstreams:
       for (size_t i = 0; i < targets.size(); ++i) {
-        const Target& t = targets[i];
-        Made& m = made_[i];
-        m.ready = t.ready;
-        m.upstream_host = std::string(t.upstream_host);
-        m.upstream_port = t.upstream_port;
-        m.auth = t.auth;
+        TakeUpstream(targets[i], made_[i]);
       }
       break;
     case Change::kKeys:
@@ -50,11 +45,19 @@ void RouteTableBuilder::Remember(const std::vector<Target>& targets) {
   made_.clear();
   made_.reserve(targets.size());
   for (size_t i = 0; i < targets.size(); ++i) {
-    const Target& t = targets[i];
-    made_.push_back(Made{*t.key_id, t.ready, std::string(t.upstream_host), t.upstream_port, t.auth,
-                         std::move(hosts[i])});
+    Made& m = made_.emplace_back();
+    m.key_id = *targets[i].key_id;
+    m.host = std::move(hosts[i]);
+    TakeUpstream(targets[i], m);
   }
   made_any_ = true;
+}
+
+void RouteTableBuilder::TakeUpstream(const Target& target, Made& made) {
+  made.ready = target.ready;
+  made.upstream_host = std::string(target.upstream_host);
+  made.upstream_port = target.upstream_port;
+  made.auth = target.auth;
 }
 
 RouteTableBuilder::Change RouteTableBuilder::Compare(const std::vector<Target>& targets) const {

@@ -57,6 +57,8 @@ class RouteTableBuilder {
   // How `targets` differ from what the last table was made from.
   Change Compare(const std::vector<Target>& targets) const;
   void Remember(const std::vector<Target>& targets);
+  // Where `target` goes: everything of it but its key and host name.
+  static void TakeUpstream(const Target& target, Made& made);
 
   const HostNames names_;
   bool made_any_ = false;
